@@ -1,0 +1,67 @@
+"""CNN Playground: build the Gradio app and launch it.
+
+Run ``python app.py`` (honours ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``; ``--host``,
+``--port`` and ``--data-dir`` override them). Nothing heavy is loaded at import time: models are
+loaded lazily on first use and cached read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+import gradio as gr
+
+from playground import limits
+from playground.ui import architectures, cifar, digits, layer_lab, segmentation, studio
+from playground.ui.theme import CSS, HEAD
+
+TABS = (
+    ("Layer Lab", layer_lab.build_layer_lab),
+    ("Digits", digits.build_digits),
+    ("CIFAR-10", cifar.build_cifar),
+    ("Segmentation", segmentation.build_segmentation),
+    ("Architectures", architectures.build_architectures),
+    ("Training studio", studio.build_studio),
+)
+
+
+def build_demo() -> gr.Blocks:
+    """Return the whole app as one ``gr.Blocks`` (one tab per module in ``playground/ui``)."""
+    with gr.Blocks(title="CNN Playground") as demo:
+        gr.Markdown(
+            "# CNN Playground\nTouch convolutional networks: every number is exact and checked "
+            "against PyTorch.",
+            elem_id="app-title",
+        )
+        with gr.Tabs():
+            for title, build in TABS:
+                with gr.Tab(title, id=title.lower().replace(" ", "-")):
+                    build()
+    demo.queue(default_concurrency_limit=2, max_size=256)
+    return demo
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """Options shared by ``python app.py`` and the tests' in-process server."""
+    return {"css": CSS, "head": HEAD, "max_file_size": limits.MAX_UPLOAD_BYTES}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse ``--host/--port/--data-dir`` and launch."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default=None, help="bind address (0.0.0.0 for a classroom LAN)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    parser.add_argument("--data-dir", default=None, help="datasets folder (or CNN_PLAYGROUND_DATA)")
+    args = parser.parse_args(argv)
+    if args.data_dir:
+        os.environ["CNN_PLAYGROUND_DATA"] = args.data_dir
+    import torch  # imported here so that importing app.py stays light for tooling
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    build_demo().launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+
+
+if __name__ == "__main__":
+    main()

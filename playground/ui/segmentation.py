@@ -1,0 +1,8 @@
+"""Placeholder tab (issue #5 is not built yet); replaced by the tab's real module."""
+
+import gradio as gr
+
+
+def build_segmentation() -> None:
+    """Lay out a note that this tab is not built yet."""
+    gr.Markdown("This tab is not built yet (issue #5).")
