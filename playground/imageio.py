@@ -58,7 +58,18 @@ def _open(source: Any) -> Image.Image:
 def _decode(fp: Any, name: str) -> Image.Image:
     try:
         img = Image.open(fp)
+        # PIL only *warns* between 1x and 2x MAX_IMAGE_PIXELS: refuse before decoding.
+        if img.width * img.height > limits.MAX_IMAGE_PIXELS:
+            raise ValueError(
+                f"{name} has too many pixels ({img.width}×{img.height} = {img.width * img.height:,}; "
+                f"limit {limits.MAX_IMAGE_PIXELS:,})"
+            )
         img.load()
+        if getattr(img, "n_frames", 1) > 1:  # keep the first frame, release the file handle
+            img.seek(0)
+            first = img.copy()
+            img.close()
+            img = first
     except Image.DecompressionBombError as exc:
         raise ValueError(
             f"{name} has too many pixels (limit {limits.MAX_IMAGE_PIXELS:,}): {exc}"

@@ -39,3 +39,52 @@ MAX_BATCH_SIZE: Final[int] = 512
 """Largest batch size in the training studio."""
 MAX_CONCURRENT_TRAININGS: Final[int] = 2
 """Trainings that may run at once across all users (a Gradio per-event concurrency limit)."""
+
+# Layer Lab tab (issue #2) -----------------------------------------------------------------------
+MAX_KERNEL_SIDE: Final[int] = 15
+"""Largest custom or random kernel side in the Layer Lab's feature-map view."""
+MAX_KERNEL_TEXT: Final[int] = 4_000
+"""Longest custom-kernel / volume text accepted by the Layer Lab parsers."""
+MAX_VOLUME_CHANNELS: Final[int] = 8
+"""Most input channels or filters in the multi-channel (volume) view."""
+MAX_SLIDING_TERMS: Final[int] = 49
+"""Most products written out in one printed dot product (longer sums are elided with '…')."""
+MAX_WORKING_GRID_SIDE: Final[int] = 48
+"""Largest side of the padded / zero-inserted grid drawn by the sliding-window view."""
+
+# Architectures tab ------------------------------------------------------------------------------
+MAX_SYMBOLIC_ELEMENTS: Final[int] = 10**14
+"""Largest input (N·C·H·W) the architecture explorer traces on the meta device (no allocation)."""
+MAX_SHARE_CODE_CHARS: Final[int] = 4_000
+"""Longest network code put into a shareable builder link (base64url in the query string)."""
+MAX_CONCEPT_ELEMENTS: Final[int] = 400
+"""Most elements in a tensor the user edits in the activation / normalisation concept views."""
+MAX_TRAIN_PARAMS: Final[int] = 2_000_000
+"""Largest network (parameters) the training studio will train live."""
+MAX_TRAIN_STEP_MACS: Final[int] = 2_000_000_000
+"""Most forward multiply-accumulates in one training batch (batch size × MACs per image), so one
+step stays well under a second and Stop is honoured quickly."""
+TRAIN_THREADS: Final[int] = 1
+"""torch intra-op threads used by one live training (restored between steps for other tabs)."""
+MAX_CHECKPOINTS: Final[int] = 12
+"""Checkpoints kept in memory per training for the scrubber (evenly spaced steps)."""
+HELDOUT_EVAL_IMAGES: Final[int] = 1_000
+"""Held-out images evaluated for each point of the live held-out curve."""
+CIFAR_SUBSET_TRAIN: Final[int] = 10_000
+"""Training images in the studio's CIFAR-10 subset (the held-out split is taken beside them)."""
+CIFAR_SUBSET_TEST: Final[int] = 2_000
+"""Test images for the studio's CIFAR-10 subset results."""
+MAX_AUGMENT_SAMPLES: Final[int] = 32
+"""Most augmented samples in one augmentation-preview grid."""
+TRANSFER_MAX_SECONDS: Final[float] = 60.0
+"""Training time given to each of the two transfer-learning runs (frozen head vs from scratch)."""
+
+# Digits tab ----------------------------------------------------------------------------------------
+DIGIT_MIN_SIDE: Final[int] = 8
+"""Smallest image side (px) that can hold a drawn or photographed digit."""
+DIGIT_MIN_CONTRAST: Final[float] = 0.15
+"""Below this ink-to-background contrast (0–1) an image counts as blank: "draw a digit"."""
+DIGIT_MIN_INK_PIXELS: Final[int] = 4
+"""Fewer ink pixels than this count as a blank canvas."""
+TRANSFER_MAX_BATCH: Final[int] = 32
+"""Largest batch in the transfer-learning comparison (a ResNet step must stay near a second)."""

@@ -1,0 +1,85 @@
+"""Batch augmentations for segmentation, applied identically to images and masks (torch, CPU).
+
+The U-Net paper trains on 30 EM images with "shift and rotation invariance as well as robustness
+to deformations": **flips, rotations and elastic deformations**. Its elastic deformation:
+"random displacement vectors on a coarse 3 by 3 grid ... sampled from a Gaussian distribution
+with 10 pixels standard deviation. Per-pixel displacements are then computed using bicubic
+interpolation." :func:`elastic` does exactly that with ``F.interpolate(mode="bicubic")`` and
+``F.grid_sample``.
+
+Images are resampled bilinearly; masks with ``mode="nearest"`` so labels stay labels.
+All functions take ``x`` (N, C, H, W) float and ``y`` (N, K, H, W) float/long-as-float and a
+``torch.Generator`` so that a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def flips(x: torch.Tensor, y: torch.Tensor, g: torch.Generator,
+          vertical: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random horizontal (and optionally vertical) flips, per sample."""
+    n = x.shape[0]
+    h = torch.rand(n, generator=g) < 0.5
+    x, y = x.clone(), y.clone()
+    x[h], y[h] = x[h].flip(-1), y[h].flip(-1)
+    if vertical:
+        v = torch.rand(n, generator=g) < 0.5
+        x[v], y[v] = x[v].flip(-2), y[v].flip(-2)
+    return x, y
+
+
+def rot90(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rotate the whole batch by a random multiple of 90 degrees (square inputs)."""
+    k = int(torch.randint(0, 4, (1,), generator=g))
+    return torch.rot90(x, k, (-2, -1)), torch.rot90(y, k, (-2, -1))
+
+
+def _warp(x: torch.Tensor, y: torch.Tensor, grid: torch.Tensor,
+          pad: str) -> tuple[torch.Tensor, torch.Tensor]:
+    xo = F.grid_sample(x, grid, mode="bilinear", padding_mode=pad, align_corners=False)
+    yo = F.grid_sample(y, grid, mode="nearest", padding_mode=pad, align_corners=False)
+    return xo, yo
+
+
+def _identity_grid(n: int, h: int, w: int) -> torch.Tensor:
+    theta = torch.eye(2, 3).unsqueeze(0).expand(n, 2, 3)
+    return F.affine_grid(theta, [n, 1, h, w], align_corners=False)  # (N, H, W, 2) in [-1, 1]
+
+
+def affine(x: torch.Tensor, y: torch.Tensor, g: torch.Generator, max_deg: float = 15.0,
+           scale: tuple[float, float] = (0.9, 1.1), pad: str = "zeros") -> tuple[torch.Tensor, torch.Tensor]:
+    """Random rotation in ``[-max_deg, max_deg]`` and isotropic scale, per sample."""
+    n = x.shape[0]
+    ang = (torch.rand(n, generator=g) * 2 - 1) * math.radians(max_deg)
+    s = scale[0] + torch.rand(n, generator=g) * (scale[1] - scale[0])
+    cos, sin = torch.cos(ang) / s, torch.sin(ang) / s
+    theta = torch.stack([torch.stack([cos, -sin, torch.zeros(n)], 1),
+                         torch.stack([sin, cos, torch.zeros(n)], 1)], 1)  # (N, 2, 3)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return _warp(x, y, grid, pad)
+
+
+def elastic(x: torch.Tensor, y: torch.Tensor, g: torch.Generator, sigma_px: float = 10.0,
+            grid_pts: int = 3, pad: str = "reflection") -> tuple[torch.Tensor, torch.Tensor]:
+    """The paper's elastic deformation: Gaussian displacements (std ``sigma_px`` pixels) on a
+    coarse ``grid_pts x grid_pts`` grid, upsampled bicubically to per-pixel displacements."""
+    n, _, h, w = x.shape
+    coarse = torch.randn(n, 2, grid_pts, grid_pts, generator=g) * sigma_px  # pixels (dx, dy)
+    disp = F.interpolate(coarse, size=(h, w), mode="bicubic", align_corners=True)  # (N, 2, H, W)
+    # pixels -> normalised [-1, 1] coordinates: one pixel is 2/W horizontally, 2/H vertically
+    disp = torch.stack([disp[:, 0] * 2 / w, disp[:, 1] * 2 / h], dim=-1)  # (N, H, W, 2)
+    return _warp(x, y, _identity_grid(n, h, w) + disp, pad)
+
+
+def intensity(x: torch.Tensor, g: torch.Generator, gain: float = 0.1,
+              bias: float = 0.1) -> torch.Tensor:
+    """Random per-sample contrast gain and brightness shift (images only)."""
+    n = x.shape[0]
+    a = 1 + (torch.rand(n, 1, 1, 1, generator=g) * 2 - 1) * gain
+    b = (torch.rand(n, 1, 1, 1, generator=g) * 2 - 1) * bias
+    return x * a + b

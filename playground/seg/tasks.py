@@ -1,0 +1,145 @@
+"""The three segmentation tasks: how to draw a training batch and how to score held-out data.
+
+Each :class:`Task` knows its U-Net config, its weight name, its input normalisation, a batch
+sampler (a fresh random batch per step, reproducible from a ``torch.Generator``) and two
+evaluations (validation during training, held-out test for the report).
+
+Inputs: LGG ``RGB / 255`` (N, 3, H, W); EM ``grey / 255`` (N, 1, H, W); digits ``ink in [0, 1]``
+(white on black, N, 1, H, W).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground.seg import augment, data, metrics, scenes
+from playground.weights import file_hash
+
+WEIGHT_NAMES = {"lgg": "seg_unet_lgg", "em": "seg_unet_em", "digits": "seg_unet_digits"}
+MNIST_VAL_FROM = 55_000  # MNIST training digits >= this index make the validation scenes
+
+
+@dataclass
+class Task:
+    """A loaded task: data in memory plus its functions."""
+
+    name: str
+    data_hash: str
+    sample: Callable[[torch.Generator, int], tuple[torch.Tensor, torch.Tensor]]
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    validate: Callable[[torch.nn.Module], dict]
+    test: Callable[[torch.nn.Module], dict]
+    key_metric: str
+    dataset: str
+
+
+def dice_loss(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    """Soft Dice loss ``1 - (2 Σ p g + eps) / (Σ p + Σ g + eps)`` over the whole batch."""
+    p = torch.sigmoid(logits)
+    return 1 - (2 * (p * y).sum() + eps) / (p.sum() + y.sum() + eps)
+
+
+def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy plus soft Dice (robust to the small tumour / membrane fraction)."""
+    logits = logits.float()
+    return F.binary_cross_entropy_with_logits(logits, y) + dice_loss(logits, y)
+
+
+# ---------------------------------------------------------------------------------------------
+def lgg_task(data_root: str | None = None) -> Task:
+    """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test)."""
+    d = data.load_lgg(data_root)
+    sp = data.lgg_split(list(d.patients))
+    tr = d.subset(sp.train)
+    has = d.masks[tr].reshape(len(tr), -1).any(1)
+    pos, neg = tr[has], tr[~has]
+
+    def sample(g: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        # Half the batch from tumour slices: they are a third of the data and carry the signal.
+        n_pos = n // 2
+        ip = pos[torch.randint(0, len(pos), (n_pos,), generator=g).numpy()]
+        ineg = neg[torch.randint(0, len(neg), (n - n_pos,), generator=g).numpy()]
+        idx = np.concatenate([ip, ineg])
+        x = torch.from_numpy(d.images[idx]).permute(0, 3, 1, 2).float() / 255.0
+        y = torch.from_numpy(d.masks[idx]).float().unsqueeze(1)
+        x, y = augment.flips(x, y, g, vertical=False)
+        x, y = augment.affine(x, y, g, max_deg=15.0, scale=(0.9, 1.1))
+        return augment.intensity(x, g, 0.1, 0.05), y
+
+    def run(model: torch.nn.Module, pids: tuple[str, ...]) -> dict:
+        idx = d.subset(pids)
+        x = d.images[idx].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+        prob = metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
+        return metrics.lgg_report(prob, d.masks[idx], d.patients[idx])
+
+    return Task("lgg", d.data_hash, sample, bce_dice, lambda m: run(m, sp.val), lambda m: run(m, sp.test),
+                "patient_dice_3d", f"LGG kaggle_3m, 56 patients at 128x128; train {len(sp.train)} / "
+                f"val {len(sp.val)} / test {len(sp.test)} patients")
+
+
+def em_task(data_root: str | None = None, crop: int = 128) -> Task:
+    """ISBI-2012 membranes: random crops of 24 images with flips, rotations, elastic warps."""
+    d = data.load_em(data_root)
+    sp = d.split()
+    imgs = torch.from_numpy(d.images).float().unsqueeze(1) / 255.0  # (30, 1, 512, 512)
+    mem = torch.from_numpy(d.membrane).float().unsqueeze(1)
+    train_ids = torch.tensor(sp["train"])
+
+    def sample(g: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        ii = train_ids[torch.randint(0, len(train_ids), (n,), generator=g)]
+        big = crop + 32  # crop with a margin so the elastic warp pulls in real pixels
+        tops = torch.randint(0, 512 - big + 1, (n,), generator=g)
+        lefts = torch.randint(0, 512 - big + 1, (n,), generator=g)
+        x = torch.stack([imgs[i, :, t:t + big, l:l + big] for i, t, l in zip(ii, tops, lefts)])
+        y = torch.stack([mem[i, :, t:t + big, l:l + big] for i, t, l in zip(ii, tops, lefts)])
+        x, y = augment.flips(x, y, g)
+        x, y = augment.rot90(x, y, g)
+        x, y = augment.elastic(x, y, g, sigma_px=10.0)
+        x, y = x[..., 16:16 + crop, 16:16 + crop], y[..., 16:16 + crop, 16:16 + crop]
+        return augment.intensity(x, g, 0.1, 0.05), y
+
+    def run(model: torch.nn.Module, ids: list[int]) -> dict:
+        x = d.images[ids][:, None].astype(np.float32) / 255.0
+        prob = metrics.binary_prob(metrics.predict_logits(model, x, batch=1, tile=512))
+        return metrics.em_report(prob, d.membrane[ids])
+
+    return Task("em", d.data_hash, sample, bce_dice, lambda m: run(m, sp["val"]),
+                lambda m: run(m, sp["test"]), "pixel_error",
+                f"ISBI-2012 EM, 30 labelled 512x512 images; train {sp['train'][0]}-{sp['train'][-1]}, "
+                f"val {sp['val']}, test {sp['test']}")
+
+
+def digits_task(data_root: str | None = None, n_val: int = 200, n_test: int = 500) -> Task:
+    """MNIST scenes, 64x64: training scenes from MNIST train digits 0..54,999, validation
+    scenes from train digits 55,000..59,999, test scenes from MNIST test digits only."""
+    dtr, ltr = scenes.load_mnist("train", data_root)
+    val_rng = np.random.default_rng(7)
+    val = [scenes.make_scene(val_rng, dtr[MNIST_VAL_FROM:], ltr[MNIST_VAL_FROM:]) for _ in range(n_val)]
+    test = scenes.test_scenes(n_test, data_root=data_root)
+
+    def sample(g: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
+        x, y = scenes.scene_batch(rng, dtr[:MNIST_VAL_FROM], ltr[:MNIST_VAL_FROM], n)
+        return torch.from_numpy(x), torch.from_numpy(y)
+
+    def run(model: torch.nn.Module, sc: list) -> dict:
+        x = np.stack([s.image for s in sc])[:, None]
+        pred = metrics.predict_logits(model, x, batch=64).argmax(1).numpy()
+        gt = np.stack([s.semantic for s in sc])
+        return {**metrics.miou_report(pred, gt, scenes.NUM_CLASSES, scenes.CLASS_NAMES), "n_scenes": len(sc)}
+
+    def loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(logits.float(), y)
+
+    return Task("digits", file_hash(scenes.mnist_files(data_root)), sample, loss,
+                lambda m: run(m, val), lambda m: run(m, test), "miou",
+                f"MNIST scenes {scenes.SCENE_SIDE}x{scenes.SCENE_SIDE}, 1-5 digits, patch side "
+                f"{scenes.PATCH_RANGE}; test: {n_test} scenes of MNIST test digits (seed 2024)")
+
+
+TASKS: dict[str, Callable[..., Task]] = {"lgg": lgg_task, "em": em_task, "digits": digits_task}

@@ -1,0 +1,261 @@
+"""One browser session of the training studio: its trainings, its stop flag, its results.
+
+A ``StudioSession`` lives in a ``gr.State`` (one per browser tab), so two sessions never share
+curves or weights. ``live_training`` is the generator behind the ``/train`` event: it validates
+everything before training, refuses a second training in the same session, streams ``Update``s a
+few times per second and finishes with the results. Nothing here imports Gradio.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from playground import limits
+from playground.studio import datasets, plots, presets, results
+from playground.studio.loop import Optim, Progress, TrainRun, TrainSettings, train
+
+STREAM_EVERY_S = 0.4
+"""Seconds between streamed updates (each also bounds how long Gradio waits to notice a closed tab)."""
+
+
+@dataclass
+class StudioSession:
+    """Per-session state; Stop flips ``stop_requested``, which the loop checks before each step."""
+
+    running: bool = False
+    stop_requested: bool = False
+    run: TrainRun | None = None
+    title: str = ""
+    results: results.Results | None = None
+    transfer: dict[str, Any] = field(default_factory=dict)
+
+    def request_stop(self) -> str:
+        """Ask the running training to stop (idempotent; stopping twice is harmless)."""
+        if not self.running:
+            return "Nothing is training in this session."
+        if self.stop_requested:
+            return "Already stopping…"
+        self.stop_requested = True
+        return "Stopping: the weights learned so far are kept."
+
+
+def new_session() -> StudioSession:
+    """A fresh session object (``gr.State(new_session)`` calls it once per browser session)."""
+    return StudioSession()
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one streamed update carries; the final one also carries the results."""
+
+    progress: Progress
+    points: int
+    html: str
+    loss_df: Any
+    acc_df: Any
+    final: dict[str, Any] | None = None
+
+
+def parse_settings(optimizer: str, lr: float | str, batch_size: float | str, amount: float | str,
+                   unit: str, augment: bool, seed: float | str = 0) -> TrainSettings:
+    """Turn raw UI values into ``TrainSettings`` (``ValueError`` with the broken constraint)."""
+    def num(v: Any, what: str) -> float:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must be a number, got {v!r}") from None
+
+    b = num(batch_size, "batch size")
+    if not math.isfinite(b) or b != int(b):
+        raise ValueError(f"batch size must be a whole number, got {batch_size}")
+    a = num(amount, unit)
+    if not math.isfinite(a) or a <= 0:
+        raise ValueError(f"the number of {unit} must be > 0, got {amount}")
+    steps, epochs = (int(round(a)), 0.0) if unit == "steps" else (0, a)
+    if unit == "steps" and a != int(a):
+        raise ValueError(f"steps must be a whole number, got {amount}")
+    try:
+        opt = Optim(optimizer)
+    except ValueError:
+        raise ValueError(f"unknown optimiser {optimizer!r}; choose one of "
+                         f"{', '.join(o.value for o in Optim)}") from None
+    return TrainSettings(optimizer=opt, lr=num(lr, "learning rate"), batch_size=int(b),
+                         steps=steps, epochs=epochs, augment=bool(augment), seed=int(num(seed, "seed")))
+
+
+def prepare(network: str, code: str, dataset: str, settings: TrainSettings,
+            data_dir: str | None = None) -> tuple[torch.nn.Module, datasets.DataSplit, str]:
+    """Load the data and build the network; everything that can be refused is refused here."""
+    data = datasets.load(dataset, data_dir)
+    model = presets.build_network(network, data.shape, code, settings.seed)
+    macs = presets.count_macs(model, data.shape)
+    presets.check_budget(sum(p.numel() for p in model.parameters()), macs, settings.batch_size)
+    return model, data, network
+
+
+def describe(model: torch.nn.Module, data: datasets.DataSplit) -> str:
+    """Markdown: parameters and MACs of the network on this data."""
+    params = sum(p.numel() for p in model.parameters())
+    macs = presets.count_macs(model, data.shape)
+    return (f"**{params:,} parameters**, {macs:,} MACs per image · {data.describe()}\n\n"
+            f"```python\n{presets.model_code(model)}\n```")
+
+
+def progress_html(p: Progress, points: int) -> str:
+    """A progress bar with step, elapsed time and ETA (and the status message when finished)."""
+    frac = p.step / max(p.total_steps, 1)
+    held = f" · held-out acc {100 * p.heldout_acc:.1f} %" if p.heldout_acc is not None else ""
+    loss = f"{p.loss:.4f}" if math.isfinite(p.loss) else str(p.loss)
+    colour = {"diverged": "#d62728", "stopped": "#ff7f0e", "time": "#ff7f0e"}.get(p.status, "#2a7ae2")
+    msg = f"<div class='studio-msg'>{p.message}</div>" if p.message else ""
+    return (f"<div id='studio-progress-box' data-step='{p.step}' data-points='{points}' "
+            f"data-status='{p.status}'>"
+            f"<div style='background:#e5e7eb;border-radius:4px;height:14px'>"
+            f"<div style='width:{100 * frac:.1f}%;background:{colour};height:14px;border-radius:4px'>"
+            f"</div></div><div>step {p.step} / {p.total_steps} · loss {loss}{held} · "
+            f"{p.elapsed_s:.1f} s elapsed · ETA {p.eta_s:.0f} s · {p.status}</div>{msg}</div>")
+
+
+def _update(run: TrainRun, p: Progress) -> Update:
+    loss_df, acc_df = plots.curve_frames(run.points)
+    return Update(p, len(run.points), progress_html(p, len(run.points)), loss_df, acc_df)
+
+
+def live_training(sess: StudioSession, network: str, code: str, dataset: str, settings: TrainSettings,
+                  data_dir: str | None = None, image_index: int = 0) -> Iterator[Update]:
+    """Validate, train (streaming ``Update``s every ``STREAM_EVERY_S``), then compute results."""
+    if sess.running:
+        raise ValueError("a training is already running in this session: stop it first "
+                         "(one training per session)")
+    model, data, title = prepare(network, code, dataset, settings, data_dir)
+    sess.running, sess.stop_requested, sess.results = True, False, None
+    run = sess.run = TrainRun(model, data, settings)
+    sess.title = title if network != presets.CUSTOM else "custom network"
+    start = time.monotonic()
+    try:
+        last = 0.0
+        for p in train(run, lambda: sess.stop_requested
+                       or time.monotonic() - start > limits.MAX_TRAIN_SECONDS + 5):
+            now = time.monotonic()
+            if p.status == "running" and now - last < STREAM_EVERY_S:
+                continue
+            last = now
+            if p.status == "running":
+                yield _update(run, p)
+        final = _update(run, p)
+        yield Update(p, final.points, final.html, final.loss_df, final.acc_df,
+                     finish(sess, image_index))
+    finally:
+        sess.running = False
+
+
+def finish(sess: StudioSession, image_index: int = 0) -> dict[str, Any]:
+    """Results of the session's last run: test accuracy, figures, checkpoints and export files."""
+    run = sess.run
+    assert run is not None
+    if run.status == "diverged":
+        return {"summary": f"**Diverged.** {run.message}", "confusion": None, "predictions": None,
+                "filters": plots.filters_image(None), "checkpoints": len(run.checkpoints),
+                "checkpoint_view": None, "files": None}
+    res = sess.results = results.test_results(run)
+    per = ", ".join(f"{c}: {100 * a:.0f} %" for c, a in zip(run.data.classes, res.per_class_acc)
+                    if not np.isnan(a))
+    wpath, cpath = results.export(run, sess.title, test_acc=res.test_acc)
+    summary = (f"**Test accuracy {100 * res.test_acc:.2f} %** on {res.n_test:,} test images "
+               f"(loss {res.test_loss:.4f}) after {run.step} steps in {run.busy_seconds:.1f} s "
+               f"({run.step / max(run.busy_seconds, 1e-9):.1f} steps/s; "
+               f"{1000 * run.train_seconds / max(run.step, 1):.1f} ms per step without evaluation)"
+               f" — {run.message}.\n\n"
+               f"Per class: {per}")
+    conv = results.first_conv(run.model)
+    return {"summary": summary, "confusion": plots.confusion_image(res.confusion, run.data.classes),
+            "predictions": plots.prediction_grid(run.data, res.preds),
+            "filters": plots.filters_image(conv.weight if conv is not None else None),
+            "checkpoints": len(run.checkpoints),
+            "checkpoint_view": checkpoint_view(sess, len(run.checkpoints) - 1, image_index)[0],
+            "files": [str(wpath), str(cpath)]}
+
+
+def checkpoint_view(sess: StudioSession, index: int, image_index: int = 0) -> tuple[np.ndarray, str]:
+    """Filters (top) and one test image's first-block feature maps (bottom) at checkpoint ``index``."""
+    run = sess.run
+    if run is None or not run.checkpoints:
+        raise ValueError("train a network first: there are no checkpoints in this session")
+    n = len(run.data.x_test)
+    if not 0 <= int(image_index) < n:
+        raise ValueError(f"test image index must be in 0..{n - 1}, got {image_index}")
+    index = int(index)
+    model = results.model_at(run, index)
+    conv = results.first_conv(model)
+    x = run.data.normalize(run.data.x_test[int(image_index): int(image_index) + 1])
+    maps = results.first_block_maps(model, x)
+    img = plots.stack(plots.stack(plots.tile([plots.to_display(run.data, run.data.x_test[int(image_index)])],
+                                             1, side=64),
+                                  plots.filters_image(conv.weight if conv is not None else None)),
+                      plots.maps_image(maps))
+    step = run.checkpoints[index][0]
+    return img, (f"checkpoint {index + 1} / {len(run.checkpoints)} at step {step}: the test image, "
+                 f"the first-layer filters, and its feature maps after the first conv block")
+
+
+def live_transfer(sess: StudioSession, task: str, seconds: float, batch_size: int, lr: float,
+                  data_dir: str | None = None) -> Iterator[tuple[str, Any, list, str | None]]:
+    """Frozen backbone vs from scratch, streamed: (progress html, comparison frame, table rows,
+    final note or None)."""
+    from playground.studio import transfer
+
+    if sess.running:
+        raise ValueError("a training is already running in this session: stop it first "
+                         "(one training per session)")
+    TrainSettings(lr=lr, batch_size=batch_size, steps=1)  # validates lr and batch size
+    if batch_size > limits.TRANSFER_MAX_BATCH:
+        raise ValueError(f"batch size must be at most {limits.TRANSFER_MAX_BATCH} here (a ResNet "
+                         f"step must stay near a second), got {batch_size}")
+    data = transfer.task_data(task, data_dir)
+    backbone, cfg, note = transfer.load_backbone(pretrained=True)
+    sess.running, sess.stop_requested = True, False
+    try:
+        last, runs = 0.0, {}
+        for runs, _, _ in transfer.compare(data, backbone, cfg, float(seconds), int(batch_size),
+                                           float(lr),
+                                           should_stop=lambda: sess.stop_requested):
+            now = time.monotonic()
+            if now - last >= STREAM_EVERY_S:
+                last = now
+                yield (_transfer_html(runs, seconds), _compare_df(runs),
+                       _rows(transfer.table(runs)), None)
+        rows = transfer.table(runs, with_test=True)
+        sess.transfer = {"rows": rows, "note": note}
+        yield (_transfer_html(runs, seconds), _compare_df(runs), _rows(rows),
+               f"{note}. Task: {data.describe()}. Test accuracy on {len(data.x_test)} test images.")
+    finally:
+        sess.running = False
+
+
+def _compare_df(runs: dict[str, TrainRun]) -> Any:
+    return plots.compare_frame({k: r.points for k, r in runs.items()})
+
+
+def _transfer_html(runs: dict[str, TrainRun], seconds: float) -> str:
+    parts = [f"{k}: step {r.step}, {r.train_seconds:.1f} / {seconds:g} s, {r.status}"
+             for k, r in runs.items()]
+    return "<div id='studio-transfer-box'>" + "<br>".join(parts) + "</div>"
+
+
+TRANSFER_COLUMNS = ["run", "trainable params", "frozen params", "steps", "s / step",
+                    "held-out acc", "test acc"]
+
+
+def _rows(rows: list) -> list[list[Any]]:
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{100 * v:.1f} %"
+
+    return [[r.run, f"{r.trainable:,}", f"{r.frozen:,}", r.steps, round(r.seconds_per_step, 3),
+             pct(r.heldout_acc), pct(r.test_acc)] for r in rows]
