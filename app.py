@@ -45,7 +45,7 @@ def build_demo() -> gr.Blocks:
 
 def launch_kwargs() -> dict[str, Any]:
     """Options shared by ``python app.py`` and the tests' in-process server."""
-    return {"css": CSS, "head": HEAD, "max_file_size": limits.MAX_UPLOAD_BYTES}
+    return {"css": CSS, "head": HEAD, "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": True}
 
 
 def main(argv: list[str] | None = None) -> None:

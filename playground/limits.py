@@ -88,3 +88,19 @@ DIGIT_MIN_INK_PIXELS: Final[int] = 4
 """Fewer ink pixels than this count as a blank canvas."""
 TRANSFER_MAX_BATCH: Final[int] = 32
 """Largest batch in the transfer-learning comparison (a ResNet step must stay near a second)."""
+
+# Segmentation -----------------------------------------------------------------------------------
+SEG_MIN_SIDE: Final[int] = 16
+"""Smallest image side the segmentation U-Nets accept (smaller inputs are refused with a message)."""
+SEG_TILE: Final[int] = 512
+"""U-Net inputs larger than this are run in tiles of this side (bounds memory per request)."""
+SEG_FEATURE_MAPS: Final[int] = 8
+"""Most channels shown per U-Net level in the feature-map view."""
+SCENE_MAX_SIDE: Final[int] = 256
+"""Longest side of a drawn digit scene after rescaling to the training digit size."""
+SCENE_MAX_INSTANCES: Final[int] = 20
+"""Most digit instances reported from one drawn scene (the rest are counted, not listed)."""
+TRAIN_NICE: Final[int] = 10
+"""Niceness of a live training's thread (Linux, per thread) so inference requests win the CPU."""
+MAX_CHECKPOINT_BYTES: Final[int] = 32 * 1024 * 1024
+"""Memory for one training's checkpoints; fewer than MAX_CHECKPOINTS are kept for big networks."""

@@ -60,6 +60,21 @@ def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
             return ImageFont.load_default()
 
 
+@lru_cache(maxsize=1024)
+def _text_mask(text: str) -> Image.Image:
+    """The rendered text as an 'L' mask (cached: titles and labels repeat across calls)."""
+    font = _font()
+    left, top, right, bottom = font.getbbox(text)
+    mask = Image.new("L", (max(1, right), max(1, bottom)), 0)
+    ImageDraw.Draw(mask).text((0, 0), text, fill=255, font=font)
+    return mask
+
+
+def _draw_text(canvas: Image.Image, xy: tuple[int, int], text: str) -> None:
+    mask = _text_mask(text)
+    canvas.paste((20, 20, 20), (xy[0], xy[1], xy[0] + mask.width, xy[1] + mask.height), mask)
+
+
 def format_value(v: float, digits: int = 3) -> str:
     """Short, exact-looking text for a number: integers without decimals, others with ``digits``
     significant decimals (``-0`` shown as ``0``, NaN as ``·``, infinities as ``±∞``)."""
@@ -69,7 +84,7 @@ def format_value(v: float, digits: int = 3) -> str:
     if np.isinf(v):
         return "∞" if v > 0 else "−∞"
     if v == int(v) and abs(v) < 1e9:
-        return str(int(v)) if v != 0 else "0"
+        return str(int(v)).replace("-", "−") if v != 0 else "0"
     text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text.replace("-", "−")
 
@@ -153,8 +168,6 @@ def feature_grid(maps: np.ndarray, titles: Sequence[str] | None = None, cmap: st
     cell_w = tw + _GAP + _BAR_W + _LABEL_W
     cell_h = _TITLE_H + th + _GAP
     canvas = Image.new("RGB", (cols * cell_w + _GAP, rows * cell_h + _GAP + _TOP), (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    font = _font()
     glo, ghi = _range(a) if shared_scale else (0.0, 1.0)
     bar = _colour_bar(th, cmap)
     for k in range(n):
@@ -163,13 +176,12 @@ def feature_grid(maps: np.ndarray, titles: Sequence[str] | None = None, cmap: st
         m = a[k]
         lo, hi = (glo, ghi) if shared_scale else _range(m)
         img = Image.fromarray(colorize(_shrink(m, tile), cmap, lo, hi))
-        draw.text((x0, y0), names[k][:40], fill=(20, 20, 20), font=font)
+        _draw_text(canvas, (x0, y0), names[k][:40])
         canvas.paste(img, (x0, y0 + _TITLE_H))
         bx = x0 + img.width + _GAP
         canvas.paste(bar.resize((_BAR_W, img.height)) if img.height != th else bar, (bx, y0 + _TITLE_H))
-        draw.text((bx + _BAR_W + 3, y0 + _TITLE_H - 2), format_value(hi, 2), fill=(20, 20, 20), font=font)
-        draw.text((bx + _BAR_W + 3, y0 + _TITLE_H + img.height - 12), format_value(lo, 2),
-                  fill=(20, 20, 20), font=font)
+        _draw_text(canvas, (bx + _BAR_W + 3, y0 + _TITLE_H - 2), format_value(hi, 2))
+        _draw_text(canvas, (bx + _BAR_W + 3, y0 + _TITLE_H + img.height - 12), format_value(lo, 2))
     return canvas
 
 

@@ -17,7 +17,8 @@ def test_every_event_has_api_name() -> None:
     demo = app_module.build_demo()
     missing = [
         fn for fn in demo.fns.values()
-        if fn.show_api and (fn.api_name in (None, False) or str(fn.api_name).startswith("lambda"))
+        if getattr(fn, "api_visibility", "public") != "private"
+        and (fn.api_name in (None, False) or str(fn.api_name).startswith("lambda"))
     ]
     assert not missing, [f.name for f in missing]
 

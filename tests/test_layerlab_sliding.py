@@ -26,7 +26,7 @@ def _input_index(view, cell) -> int:
     return int(r * view.input.shape[1] + c + 1)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(h=st.integers(1, 9), w=st.integers(1, 9), kh=st.integers(1, 4), kw=st.integers(1, 4),
        s=st.tuples(st.integers(1, 3), st.integers(1, 3)), p=st.tuples(st.integers(0, 2), st.integers(0, 2)),
        d=st.tuples(st.integers(1, 3), st.integers(1, 3)), seed=st.integers(0, 999))
@@ -72,12 +72,16 @@ def test_max_pool_windows_choose_torch_argmax(ceil_mode, h, w, k, s, d, data) ->
     view = pool_view(x, "max", k, s, p, d, ceil_mode)
     np.testing.assert_array_equal(view.output, ref[0, 0].numpy())
     assert [wd.result for wd in view.windows] == ref.reshape(-1).tolist()
-    assert [_input_index(view, wd.chosen) - 1 for wd in view.windows] == ind.reshape(-1).tolist()
+    for wd, i_ref in zip(view.windows, ind.reshape(-1).tolist()):
+        if wd.chosen is None:  # the window holds only padding: PyTorch gives −inf (index undefined)
+            assert wd.result == -np.inf
+        else:
+            assert _input_index(view, wd.chosen) - 1 == i_ref
     gh, gw = view.grid.shape
     assert all(0 <= r < gh and 0 <= c < gw for wd in view.windows for r, c in wd.cells)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(h=st.integers(1, 9), w=st.integers(1, 9), k=st.tuples(st.integers(1, 4), st.integers(1, 4)),
        s=st.tuples(st.integers(1, 3), st.integers(1, 3)), ceil_mode=st.booleans(), cip=st.booleans(),
        div=st.sampled_from([None, 1, 3]), data=st.data())
@@ -121,7 +125,7 @@ def test_padding_and_dilation_are_visible() -> None:
     assert 'id="sliding-grid"' in html and "step 2 of" in html and "out[0, 1]" in html
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(n=st.integers(1, 2), g=st.integers(1, 2), cin_g=st.integers(1, 2), cout_g=st.integers(1, 3),
        h=st.integers(1, 6), w=st.integers(1, 6), k=st.tuples(st.integers(1, 4), st.integers(1, 4)),
        s=st.tuples(st.integers(1, 3), st.integers(1, 3)), p=st.tuples(st.integers(0, 3), st.integers(0, 3)),

@@ -131,7 +131,8 @@ def test_augment_batch_is_a_shifted_window() -> None:
 
 
 def test_checkpoint_round_trip_identical_outputs(data) -> None:
-    run = TrainRun(tiny(), data, TrainSettings(lr=1e-2, batch_size=32, steps=30, checkpoints=4))
+    run = TrainRun(tiny(), data, TrainSettings(lr=1e-2, batch_size=32, steps=30, checkpoints=4,
+                                               eval_every=10))
     run_all(run)
     assert [s for s, _ in run.checkpoints] == [0, 10, 20, 30]
     x = data.normalize(data.x_test[:8])
@@ -145,6 +146,15 @@ def test_checkpoint_round_trip_identical_outputs(data) -> None:
         assert torch.equal(fresh.eval()(x), first)
     with pytest.raises(ValueError, match="checkpoint index"):
         results.model_at(run, 4)
+
+
+def test_checkpoints_stay_spread_and_capped(data) -> None:
+    run = TrainRun(tiny(), data, TrainSettings(lr=1e-2, batch_size=32, steps=100, checkpoints=5,
+                                               eval_every=5))
+    run_all(run)
+    steps = [s for s, _ in run.checkpoints]
+    assert len(steps) <= 5 and steps[0] == 0 and steps[-1] == 100 and steps == sorted(steps)
+    assert max(b - a for a, b in zip(steps, steps[1:])) <= 50
 
 
 def test_export_reloads_with_weights_only(data, tmp_path) -> None:
@@ -161,6 +171,22 @@ def test_export_reloads_with_weights_only(data, tmp_path) -> None:
     with torch.no_grad():
         assert torch.equal(reloaded(x), run.model.eval()(x))
     assert mod.MEAN == data.mean and list(mod.CLASSES) == list(data.classes)
+
+
+def test_export_of_a_named_preset(tmp_path) -> None:
+    from playground.studio import presets
+
+    d = datasets.synthetic(64, DataShape(1, 28, 28, 10))
+    run = TrainRun(presets.build_preset("LeNet-5", d.shape), d, TrainSettings(lr=1e-3, steps=2))
+    run_all(run)
+    _, cpath = results.export(run, "LeNet-5", tmp_path)
+    spec = importlib.util.spec_from_file_location("exported_lenet", cpath)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x = d.normalize(d.x_test[:4])
+    with torch.no_grad():
+        assert torch.equal(mod.load()(x), run.model.eval()(x))
+    assert sum(p.numel() for p in mod.build_model().parameters()) == 61_706
 
 
 def test_confusion_matrix_counts() -> None:

@@ -257,7 +257,11 @@ def encode_share(code: str, shape: str) -> str:
     if len(code) > limits.MAX_SHARE_CODE_CHARS:
         raise ValueError(f"the code is too long to share in a link ({len(code):,} characters; "
                          f"at most {limits.MAX_SHARE_CODE_CHARS:,})")
-    net = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
+    try:
+        raw = code.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the code contains characters that cannot be shared (not UTF-8)") from None
+    net = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
     s = str(shape or "").replace(" ", "")
     return f"net={net}&shape={s}"
 

@@ -18,8 +18,9 @@ TABLE_CSS = """
 <style>
 .arch-t { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 12.5px; }
 .arch-t td, .arch-t th { padding: 2px 5px; border-bottom: 1px solid #e3e3e3; overflow: hidden;
-  text-overflow: ellipsis; white-space: nowrap; }
-.arch-t td.n { text-align: right; font-variant-numeric: tabular-nums; }
+  text-overflow: ellipsis; white-space: nowrap; font-variant: normal; text-transform: none;
+  text-align: left; }
+.arch-t td.n, .arch-t th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .arch-blk > summary { cursor: pointer; list-style: none; }
 .arch-blk > summary::-webkit-details-marker { display: none; }
 .arch-blk > summary .arch-t td { background: #f4f6fa; font-weight: 600; }

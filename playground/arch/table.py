@@ -31,26 +31,19 @@ module (its four branches as sub-blocks).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from functools import lru_cache
-from math import ceil, prod
+from math import prod
 
-import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
-from playground import limits
 from playground.arch import zoo
 from playground.arch.shapes import parse_input_shape
+from playground.arch.trace import POOLS, Call, fmt, geometry, trace
 
 BLOCK_TYPES = frozenset({"BasicBlock", "Bottleneck", "Inception", "InceptionAux", "DoubleConv"})
-POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 BYTES_PER_ELEMENT = 4  # fp32
-RF = tuple  # (r_h, r_w, j_h, j_w) with Fraction jumps, or None for "the whole input"
-_LOCK = threading.Lock()  # hooks are registered on the shared cached meta model: one trace at a time
 
 
 @dataclass(frozen=True)
@@ -126,197 +119,6 @@ def _jsonable(d: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# receptive-field propagation
-def _merge(a: RF | None, b: RF | None) -> RF | None:
-    return None if a is None or b is None else tuple(max(x, y) for x, y in zip(a, b))
-
-
-_MISSING = object()
-
-
-def _rf_of(obj: object) -> object:
-    if isinstance(obj, torch.Tensor):
-        return obj.__dict__.get("_rf", _MISSING)
-    if isinstance(obj, (list, tuple)):
-        acc: object = _MISSING
-        for o in obj:
-            r = _rf_of(o)
-            if r is not _MISSING:
-                acc = r if acc is _MISSING else _merge(acc, r)  # type: ignore[arg-type]
-        return acc
-    return _MISSING
-
-
-_CONV = {torch.conv2d: "conv2d", torch.conv_transpose2d: "conv_transpose2d"}
-
-
-def _arg(args: tuple, kwargs: dict, i: int, name: str, default: object) -> object:
-    return args[i] if len(args) > i else kwargs.get(name, default)
-
-
-class _RFMode(TorchFunctionMode):
-    """Give every function's tensor outputs the larger receptive field of its tensor inputs, and
-    count the MACs of conv/linear calls into the innermost running module's frame."""
-
-    def __init__(self, frames: list[dict]) -> None:
-        super().__init__()
-        self.frames = frames
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
-        kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        rf = _rf_of(args)
-        if rf is not _MISSING:
-            for t in (out if isinstance(out, (list, tuple)) else (out,)):
-                if isinstance(t, torch.Tensor):
-                    t.__dict__["_rf"] = rf
-        if self.frames and (func in _CONV or func is F.linear):
-            x, w = args[0], args[1]
-            frame = self.frames[-1]
-            if func is F.linear:
-                frame["macs"] += x.numel() * w.shape[0]  # (numel/in)·in·out
-                return out
-            k = tuple(w.shape[2:])
-            if func is torch.conv2d:
-                frame["macs"] += out.numel() * w.shape[1] * prod(k)  # w: (C_out, C_in/g, kh, kw)
-            else:
-                frame["macs"] += x.numel() * w.shape[1] * prod(k)  # w: (C_in, C_out/g, kh, kw)
-            pad = _arg(args, kwargs, 4, "padding", 0)
-            frame["geo"].append((_CONV[func], k, _pair(_arg(args, kwargs, 3, "stride", 1)),
-                                 pad if isinstance(pad, str) else _pair(pad),
-                                 _pair(_arg(args, kwargs, 5, "dilation", 1))))
-        return out
-
-
-def _pair(v: object) -> tuple[int, int]:
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)  # type: ignore[return-value]
-
-
-def _leaf_rf(m: nn.Module, rf: RF | None, x: torch.Tensor, y: torch.Tensor,
-             geo: list[tuple]) -> RF | None:
-    if rf is None:
-        return None
-    rh, rw, jh, jw = rf
-    if isinstance(m, nn.Linear):
-        return None
-    if len(geo) == 1 and geo[0][0] == "conv2d" and not isinstance(m, nn.Conv2d):
-        _, (kh, kw), (sh, sw), _, (dh, dw) = geo[0]  # a custom module calling F.conv2d
-        return (rh + (kh - 1) * dh * jh, rw + (kw - 1) * dw * jw, jh * sh, jw * sw)
-    if isinstance(m, (nn.Conv2d, *POOLS)):
-        (kh, kw), (sh, sw) = _pair(m.kernel_size), _pair(m.stride or m.kernel_size)
-        dh, dw = _pair(getattr(m, "dilation", 1))
-        return (rh + (kh - 1) * dh * jh, rw + (kw - 1) * dw * jw, jh * sh, jw * sw)
-    if isinstance(m, nn.ConvTranspose2d):
-        (kh, kw), (sh, sw) = _pair(m.kernel_size), _pair(m.stride)
-        return (rh + (ceil(kh / sh) - 1) * jh, rw + (ceil(kw / sw) - 1) * jw,
-                jh / Fraction(sh), jw / Fraction(sw))
-    if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) and x.dim() == 4:
-        (ih, iw), (oh, ow) = x.shape[-2:], y.shape[-2:]
-        kh = max(ceil((i + 1) * ih / oh) - (i * ih) // oh for i in range(min(oh, 4096)))
-        kw = max(ceil((i + 1) * iw / ow) - (i * iw) // ow for i in range(min(ow, 4096)))
-        return (rh + (kh - 1) * jh, rw + (kw - 1) * jw, jh * Fraction(ih, oh), jw * Fraction(iw, ow))
-    return rf
-
-
-def _geometry(m: nn.Module, geo: list[tuple]) -> tuple:
-    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, *POOLS)):
-        pad = m.padding if isinstance(m.padding, str) else _pair(m.padding)
-        return _pair(m.kernel_size), _pair(m.stride or m.kernel_size), pad
-    if len(geo) == 1:
-        return geo[0][1:4]
-    return None, None, None
-
-
-# ---------------------------------------------------------------------------------------------
-# tracing
-@dataclass
-class _Call:
-    name: str
-    module: nn.Module
-    x: torch.Tensor
-    y: torch.Tensor
-    rf: RF | None
-    params: int
-    macs: int
-    geo: list[tuple]
-
-
-def _trace(name: str, shape: tuple[int, ...]) -> tuple[list[_Call], dict[str, tuple], tuple]:
-    """Run the meta model; return leaf calls, container output shapes and the output shape."""
-    model = zoo.meta_model(name)
-    qual = {m: q for q, m in model.named_modules()}
-    calls: list[_Call] = []
-    containers: dict[str, tuple] = {}
-    seen: set[int] = set()
-    stack: list[tuple[str, tuple]] = []
-    frames: list[dict] = []
-
-    def pre(m: nn.Module, args: tuple) -> None:
-        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
-        stack.append((qual[m], tuple(x.shape) if x is not None else ()))
-        frames.append({"macs": 0, "geo": []})
-
-    def post(m: nn.Module, args: tuple, out: object) -> None:
-        stack.pop()
-        frame = frames.pop()
-        x = args[0] if args and isinstance(args[0], torch.Tensor) else out
-        leaf = next(m.children(), None) is None
-        if isinstance(out, torch.Tensor) and not leaf:
-            containers[qual[m]] = tuple(out.shape)
-        if not isinstance(out, torch.Tensor) or not isinstance(x, torch.Tensor) or (
-                not leaf and not frame["macs"]):
-            return
-        # a container's own functional conv/linear becomes a row of its own (rare)
-        rf_in = x.__dict__.get("_rf", (1, 1, Fraction(1), Fraction(1)))
-        rf = _leaf_rf(m, rf_in, x, out, frame["geo"]) if leaf else out.__dict__.get("_rf")
-        out.__dict__["_rf"] = rf
-        params = 0 if id(m) in seen or not leaf else sum(p.numel() for p in m.parameters())
-        seen.add(id(m))
-        calls.append(_Call(qual[m], m, x, out, rf, params, frame["macs"], frame["geo"]))
-
-    handles = []
-    with _LOCK:
-        try:
-            for m in qual:
-                if m is not model:
-                    handles.append(m.register_forward_pre_hook(pre))
-                    handles.append(m.register_forward_hook(post))
-            x = torch.empty(shape, device="meta")
-            x.__dict__["_rf"] = (1, 1, Fraction(1), Fraction(1))
-            with torch.no_grad(), _RFMode(frames):
-                y = model(x)
-        except Exception as err:  # noqa: BLE001 - turned into a ValueError naming the layer
-            raise ValueError(_explain(name, shape, model, stack, calls, err)) from None
-        finally:
-            for h in handles:
-                h.remove()
-    return calls, containers, tuple(y.shape)
-
-
-def _fmt(shape: tuple) -> str:
-    return "×".join(str(int(s)) for s in shape)
-
-
-def _explain(name: str, shape: tuple, model: nn.Module, stack: list[tuple[str, tuple]],
-             calls: list[_Call], err: Exception) -> str:
-    msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    head = f"input {_fmt(shape)} does not fit {zoo.get(name).title}"
-    leaf = next(((q, s) for q, s in reversed(stack)
-                 if next(model.get_submodule(q).children(), None) is None), None)
-    if leaf is None:
-        last = calls[-1].name if calls else "the input"
-        return f"{head}: it fails after layer {last}: {msg}"
-    where, got = leaf
-    m = model.get_submodule(where)
-    what = "the size collapses at" if "too small" in msg else "it fails at"
-    hint = ""
-    if isinstance(m, nn.Linear) and got:
-        hint = (f" (Linear expects in_features={m.in_features}, it gets {got[-1]:,}: this "
-                f"network's fully connected head fixes the input size)")
-    return f"{head}: {what} layer {where} ({m!r}), whose input is {_fmt(got)}{hint}. PyTorch: {msg}"
-
-
-# ---------------------------------------------------------------------------------------------
 # grouping into blocks
 def _block_path(name: str, model: nn.Module, info: zoo.ArchInfo) -> tuple[str, str] | None:
     parts = name.split(".")
@@ -329,7 +131,7 @@ def _block_path(name: str, model: nn.Module, info: zoo.ArchInfo) -> tuple[str, s
     return None
 
 
-def _group(calls: list[_Call], model: nn.Module, info: zoo.ArchInfo) -> list[tuple[str, str]]:
+def _group(calls: list[Call], model: nn.Module, info: zoo.ArchInfo) -> list[tuple[str, str]]:
     groups = dict(info.groups)
     out: list[tuple[str, str]] = []
     stage: dict[str, int] = {}
@@ -386,7 +188,7 @@ def _summary(rows: list[Row], out_shape: tuple) -> str:
     if pools:
         parts.append(f"{pools} pool")
     body = "; ".join(parts) or ", ".join(sorted({r.type for r in rows}))
-    return f"{body} → {_fmt(out_shape[1:])}"
+    return f"{body} → {fmt(out_shape[1:])}"
 
 
 def _blocks(rows: list[Row], containers: dict[str, tuple], model: nn.Module) -> list[Block]:
@@ -428,7 +230,7 @@ def _jump(j: object) -> str:
 def _table(name: str, shape: tuple[int, ...]) -> ArchTable:
     info = zoo.get(name)
     model = zoo.meta_model(name)
-    calls, containers, out_shape = _trace(name, shape)
+    calls, containers, out_shape = trace(name, shape)
     groups = _group(calls, model, info)
     groups = _contiguous(groups)
     counts: dict[str, int] = {}
@@ -436,7 +238,7 @@ def _table(name: str, shape: tuple[int, ...]) -> ArchTable:
     for i, (c, (block, sub)) in enumerate(zip(calls, groups)):
         counts[c.name] = counts.get(c.name, 0) + 1
         label = c.name if counts[c.name] == 1 else f"{c.name} #{counts[c.name]}"
-        kernel, stride, padding = _geometry(c.module, c.geo)
+        kernel, stride, padding = geometry(c.module, c.geo)
         rows.append(Row(
             index=i, name=label, type=type(c.module).__name__, input_shape=tuple(c.x.shape),
             output_shape=tuple(c.y.shape), kernel=kernel, stride=stride, padding=padding,
@@ -454,6 +256,17 @@ def _table(name: str, shape: tuple[int, ...]) -> ArchTable:
         input_bytes=BYTES_PER_ELEMENT * prod(shape))
 
 
+@lru_cache(maxsize=256)
+def _table_json(name: str, shape: tuple[int, ...]) -> dict:
+    return _table(name, shape).to_json()
+
+
+def architecture_json(name: str, input_shape: object = None) -> dict:
+    """``architecture_table(...).to_json()``, cached too (treat the dict as read-only)."""
+    info = zoo.get(name)
+    return _table_json(info.key, parse_input_shape(input_shape, info.default_shape))
+
+
 def architecture_table(name: str, input_shape: object = None) -> ArchTable:
     """Table of ``name`` at ``input_shape`` (None: its default; "224", "3x224x224", (1,3,224,224)).
 
@@ -466,4 +279,4 @@ def architecture_table(name: str, input_shape: object = None) -> ArchTable:
     return _table(info.key, shape)
 
 
-__all__ = ["ArchTable", "Block", "Row", "architecture_table", "limits"]
+__all__ = ["ArchTable", "Block", "Row", "architecture_json", "architecture_table"]

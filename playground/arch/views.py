@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from playground.arch import builder, compare, concepts, course, render, zoo
-from playground.arch.table import architecture_table
+from playground.arch.table import architecture_json, architecture_table
 
 
 def _user_errors(fn: Callable) -> Callable:
@@ -39,8 +39,8 @@ def default_shape(name: str) -> str:
 # --- explorer ------------------------------------------------------------------------------------
 @_user_errors
 def table_json(name: str, shape: str) -> dict:
-    """``/architecture_table``: rows, blocks and totals as JSON."""
-    return architecture_table(name, shape).to_json()
+    """``/architecture_table``: rows, blocks and totals as JSON (cached per name and shape)."""
+    return architecture_json(name, shape)
 
 
 @_user_errors
@@ -171,11 +171,11 @@ def share_link_on_load(code: str, shape: str, request: gr.Request) -> str | Any:
 
 
 def share_query(code: str, shape: str) -> str:
-    """The query string for the page URL ("" when the code is too long to share)."""
+    """The query string for the page URL (or, when it cannot be shared, the reason)."""
     try:
         return "?" + builder.encode_share(code, shape)
-    except ValueError:
-        return ""
+    except ValueError as e:
+        return str(e)
 
 
 def load_shared(request: gr.Request) -> tuple:
@@ -260,8 +260,13 @@ def activation_view(text: str, kind: str, slope: float, dim: float) -> str:
     x = concepts.parse_tensor(text)
     y = concepts.activate(x, kind, float(slope), int(dim))
     label = {"LeakyReLU": f"LeakyReLU(negative_slope={slope:g})", "Softmax": f"Softmax(dim={int(dim)})"}
-    return (render.TABLE_CSS + render.values_html(x, "input", 1)
+    html = (render.TABLE_CSS + render.values_html(x, "input", 1)
             + render.values_html(y, f"{label.get(kind, kind + '()')} (torch, float32)", 4))
+    if kind == "Softmax":  # the other dim, for comparison (columns vs rows sum to 1)
+        other = 0 if int(dim) % 2 else 1
+        html += render.values_html(concepts.activate(x, kind, dim=other),
+                                   f"Softmax(dim={other}) for comparison", 4)
+    return html
 
 
 @_user_errors

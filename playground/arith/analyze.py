@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from playground.limits import MAX_LAYERS
+
 from .codegen import to_code
 from .counts import bias_shape, macs, param_count, weight_shape
 from .errors import ShapeError
@@ -184,6 +186,8 @@ def analyze_specs(specs: Sequence[tuple[str, LayerSpec]] | Sequence[LayerSpec], 
     """Run the shapes of ``specs`` (a list of (name, spec) or of specs) on ``input_shape``.
     Raises ShapeError pinned to the first layer that breaks."""
     shape0 = parse_shape(input_shape)
+    if len(specs) > MAX_LAYERS:
+        raise ShapeError(f"too many layers: {len(specs)} (at most {MAX_LAYERS})")
     shape, rf, hw = shape0, RF(), input_hw(shape0)
     reports: list[LayerReport] = []
     prev: tuple[LayerSpec, Shape] | None = None

@@ -8,7 +8,7 @@ from typing import Any
 from .counts import bias_shape, macs, param_count, weight_shape
 from .errors import ShapeError
 from .shapes import (
-    DIMS, check_shape, conv_padding_lr, output_shape, pool_dim, softmax_dim, wrap_dim,
+    DIMS, conv_padding_lr, output_shape, pool_dim, softmax_dim, wrap_dim,
 )
 from .specs import (
     ActKind, Activation, AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm2d, Conv2d,

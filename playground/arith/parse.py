@@ -2,7 +2,8 @@
 
 Accepted (anything else is refused with a ``ValueError`` naming what was found and where):
 
-- one expression, optionally assigned to a plain name (``model = nn.Sequential(...)``), possibly
+- one expression, optionally assigned to a plain name (``model = nn.Sequential(...)``), or several
+  lines of layers (taken in order as one Sequential), possibly
   preceded by the imports ``import torch``, ``import torch.nn as nn``, ``from torch import nn``,
   ``from collections import OrderedDict`` (they are not executed, only allowed);
 - a layer call ``nn.X(...)``, ``torch.nn.X(...)`` or ``X(...)`` of a supported layer;
@@ -14,6 +15,7 @@ Accepted (anything else is refused with a ``ValueError`` naming what was found a
 from __future__ import annotations
 
 import ast
+import textwrap
 from typing import Any, Callable
 
 from playground.limits import MAX_CODE_CHARS, MAX_LAYERS
@@ -64,7 +66,8 @@ _ALLOWED_IMPORTS = {("torch", None), ("torch.nn", "nn"), ("collections", None)}
 
 
 def _where(node: ast.AST) -> str:
-    return f"line {getattr(node, 'lineno', '?')}, col {getattr(node, 'col_offset', '?')}"
+    """1-based line and column, as editors show them."""
+    return f"line {getattr(node, 'lineno', '?')}, col {getattr(node, 'col_offset', -2) + 1}"
 
 
 def _refuse(node: ast.AST, what: str) -> ValueError:
@@ -164,11 +167,15 @@ def _layer(node: ast.Call, name: str, index: int) -> LayerSpec:
         raise ValueError(f"{_where(node)}: nn.{bare}() {msg}") from None
 
 
-def _items(node: ast.AST, prefix: str, out: list[tuple[str, LayerSpec]]) -> None:
-    """Append (name, spec) pairs for a layer / Sequential / tuple node."""
+def _items(node: ast.AST, name: str | None, out: list[tuple[str, LayerSpec]]) -> None:
+    """Append (name, spec) pairs for a layer / Sequential / tuple node.
+
+    ``name`` is the node's name inside its parent Sequential ("3", "conv1"); None for a top-level
+    node, whose layers are then named by position like a top-level Sequential's ("0", "1", ...).
+    """
     if isinstance(node, (ast.Tuple, ast.List)):
-        for i, elt in enumerate(node.elts):
-            _items(elt, f"{prefix}{i}" if prefix else str(len(out)), out)
+        for elt in node.elts:
+            _items(elt, None, out)
         return
     if not isinstance(node, ast.Call):
         raise _refuse(node, _describe(node))
@@ -178,11 +185,12 @@ def _items(node: ast.AST, prefix: str, out: list[tuple[str, LayerSpec]]) -> None
     if bare != "Sequential":
         if len(out) >= MAX_LAYERS:
             raise ValueError(f"too many layers: at most {MAX_LAYERS} are accepted")
-        out.append((prefix or "0", _layer(node, prefix or "0", len(out))))
+        lname = str(len(out)) if name is None else name
+        out.append((lname, _layer(node, lname, len(out))))
         return
     if node.keywords:
         raise _refuse(node.keywords[0].value, "a keyword argument to nn.Sequential")
-    base = f"{prefix}." if prefix else ""
+    base = "" if name is None else f"{name}."
     args = node.args
     if len(args) == 1 and isinstance(args[0], ast.Call) and _callee(args[0]) == "OrderedDict":
         od = args[0]
@@ -198,6 +206,8 @@ def _items(node: ast.AST, prefix: str, out: list[tuple[str, LayerSpec]]) -> None
             _items(pair.elts[1], base + lname, out)
         return
     for i, arg in enumerate(args):
+        if isinstance(arg, ast.Starred):
+            raise _refuse(arg, _describe(arg))
         _items(arg, base + str(i), out)
 
 
@@ -223,12 +233,13 @@ def parse_network(code: str) -> list[tuple[str, LayerSpec]]:
     if _nesting(code) > MAX_NESTING:
         raise ValueError(f"code is nested too deeply (more than {MAX_NESTING} levels of brackets)")
     try:
-        tree = ast.parse(code.strip(), mode="exec")
+        tree = ast.parse(textwrap.dedent(code), mode="exec")
     except SyntaxError as e:
         raise ValueError(f"line {e.lineno}, col {e.offset}: syntax error: {e.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ValueError("code could not be parsed (too complex)") from None
-    expr: ast.AST | None = None
+    exprs: list[ast.AST] = []
+    assigned = False
     for stmt in tree.body:
         if isinstance(stmt, ast.Import) and all((a.name, a.asname) in _ALLOWED_IMPORTS for a in stmt.names):
             continue
@@ -237,19 +248,23 @@ def parse_network(code: str) -> list[tuple[str, LayerSpec]]:
                  or (stmt.module == "collections"
                      and [(a.name, a.asname) for a in stmt.names] == [("OrderedDict", None)]))):
             continue
-        if expr is not None:
-            raise _refuse(stmt, "a second statement")
-        if isinstance(stmt, ast.Expr):
-            expr = stmt.value
+        if assigned:
+            raise _refuse(stmt, "a second statement after the assignment")
+        if isinstance(stmt, ast.Expr):  # several lines of layers are taken in order
+            exprs.append(stmt.value)
         elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
               and isinstance(stmt.targets[0], ast.Name)):
-            expr = stmt.value
+            if exprs:
+                raise _refuse(stmt, "an assignment after other statements")
+            exprs.append(stmt.value)
+            assigned = True
         else:
             raise _refuse(stmt, f"the statement `{type(stmt).__name__}`")
-    if expr is None:
+    if not exprs:
         raise ValueError("no layer found; paste e.g. nn.Conv2d(3, 16, kernel_size=3)")
+    expr: ast.AST = exprs[0] if len(exprs) == 1 else ast.Tuple(elts=exprs, ctx=ast.Load())
     out: list[tuple[str, LayerSpec]] = []
-    _items(expr, "", out)
+    _items(expr, None, out)
     if not out:
         raise ValueError("no layer found: the Sequential is empty")
     return out

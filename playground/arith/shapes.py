@@ -189,7 +189,7 @@ def _adaptive(spec: AdaptiveAvgPool2d | AdaptiveMaxPool2d, shape: Shape) -> Shap
     to (1, 1) is a mean over the last two dims, so it accepts any input with >= 2 dims."""
     if isinstance(spec.output_size, tuple) and len(shape) <= 2:
         raise ShapeError(f"{type_name(spec)} with a tuple output_size needs an input with at least "
-                         f"3 dims, got {shape}")
+                         f"3 dims, got {shape}", suggestion="use a (C, H, W) or (N, C, H, W) input")
     if len(shape) >= 2 and isinstance(spec, AdaptiveAvgPool2d) and spec.out_hw(shape[-2:]) == (1, 1):
         return (*shape[:-2], 1, 1)
     _spatial(spec, shape)

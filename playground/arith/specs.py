@@ -7,12 +7,12 @@ Each spec takes the same arguments as its ``torch.nn`` namesake and raises ``Sha
 Constraints checked here are the ones torch checks at construction (groups dividing channels,
 ``padding='same'`` with stride > 1, dropout ``p`` in [0, 1], ...) plus the plain-value checks that
 torch only hits in ``forward`` (stride >= 1, padding >= 0, ...). Constraints that need the input
-shape live in :mod:`playground.arith.shapes`.
+shape live in :mod:`playground.arith.shapes`; the plain-value validators in
+:mod:`playground.arith.validate`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import Union
@@ -20,6 +20,9 @@ from typing import Union
 from playground.limits import MAX_DIM
 
 from .errors import ShapeError
+from .validate import (
+    check_bool, check_dim, check_float, check_int, check_pair, divisor_hint as _divisor_hint,
+)
 
 Pair = tuple[int, int]
 
@@ -44,73 +47,9 @@ class ActKind(str, Enum):
     GELU = "GELU"
 
 
-# ---------------------------------------------------------------------------------------------
-# plain-value validators
-# ---------------------------------------------------------------------------------------------
-def check_int(name: str, value: object, minimum: int = 1, maximum: int = MAX_DIM) -> int:
-    """An int in [minimum, maximum]; bools, floats, NaN and inf are refused."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ShapeError(f"{name} must be a finite integer, got {value}")
-        if isinstance(value, float) and value.is_integer():
-            raise ShapeError(f"{name} must be an integer, got the float {value}",
-                             suggestion=f"use {name}={int(value)}")
-        raise ShapeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ShapeError(f"{name} must be >= {minimum}, got {value}")
-    if value > maximum:
-        raise ShapeError(f"{name} must be <= {maximum:,}, got {value:,}")
-    return value
-
-
-def check_pair(name: str, value: object, minimum: int = 1) -> Pair:
-    """An int or a 2-tuple/list of ints, each in [minimum, MAX_DIM], as a (H, W) tuple."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ShapeError(f"{name} must be an int or a pair (h, w), got {len(value)} values")
-        return (check_int(f"{name}[0]", value[0], minimum), check_int(f"{name}[1]", value[1], minimum))
-    v = check_int(name, value, minimum)
-    return (v, v)
-
-
-def check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ShapeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def check_float(name: str, value: object, lo: float | None = None, hi: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ShapeError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ShapeError(f"{name} must be finite, got {value}")
-    if lo is not None and v < lo:
-        raise ShapeError(f"{name} must be >= {lo}, got {value}")
-    if hi is not None and v > hi:
-        raise ShapeError(f"{name} must be <= {hi}, got {value}")
-    return v
-
-
-def check_dim(name: str, value: object) -> int:
-    """A (possibly negative) dimension index."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ShapeError(f"{name} must be an integer dimension, got {value!r}")
-    if abs(value) > 64:
-        raise ShapeError(f"{name} must be a small dimension index, got {value}")
-    return value
-
-
 def _set(obj: object, **kw: object) -> None:
     for k, v in kw.items():
         object.__setattr__(obj, k, v)
-
-
-def _divisor_hint(a: int, b: int, g: int) -> str:
-    """Nearest groups that divide both channel counts."""
-    common = [d for d in range(1, min(a, b, 4096) + 1) if a % d == 0 and b % d == 0]
-    near = sorted(common, key=lambda d: (abs(d - g), d))[:3]
-    return "use groups in {" + ", ".join(map(str, sorted(near))) + "}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def train_val_split(n: int = 50_000, val_size: int = VAL_SIZE, seed: int = 0) ->
 
 def normalize(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     """uint8 HWC (N, H, W, 3) or (H, W, 3) → float NCHW ``(x/255 - mean) / std``."""
-    x = torch.as_tensor(np.asarray(images))
+    x = torch.from_numpy(np.array(images, dtype=np.uint8, copy=True))
     if x.ndim == 3:
         x = x[None]
     if x.ndim != 4 or x.shape[-1] != 3:

@@ -67,7 +67,8 @@ def grad_cam(model: nn.Module, x: torch.Tensor, stage: int | str | None = None,
         raise ValueError(f"x must be one image (1, 3, H, W), got {tuple(x.shape)}")
     s = resolve_stage(model, stage)
     with torch.enable_grad():
-        logits, feats = model.forward_stages(x)
+        # x needs grad so that a frozen (requires_grad=False) model still records a graph
+        logits, feats = model.forward_stages(x.detach().clone().requires_grad_(True))
         c = int(logits[0].argmax()) if class_idx is None else int(class_idx)
         if not 0 <= c < logits.shape[1]:
             raise ValueError(f"class_idx must be in [0, {logits.shape[1]}), got {c}")

@@ -6,7 +6,9 @@ once per process with ``weights_only=True`` (:func:`playground.weights.load_into
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,25 @@ def load_model(name: str) -> tuple[Net, dict[str, Any]]:
     return model, meta
 
 
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread in this (server worker) thread, then restore the setting.
+
+    A single 28×28 image is far too small to split across threads: on the shared 2-core machine a
+    LeNet-5 forward took ~120–230 ms with 2 OpenMP threads (spin-waiting for a busy core) and
+    ~2 ms with one. ``torch.set_num_threads`` acts on the calling thread's OpenMP setting.
+    """
+    n = torch.get_num_threads()
+    if n == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Softmax probabilities (10,), the predicted class, and each layer's output (batch dim dropped)."""
@@ -54,7 +75,7 @@ def predict(prepared: Prepared, name: str = LENET, activations: bool = True) -> 
     """Run model ``name`` on a prepared digit: ``softmax(logits)_k = e^{z_k} / Σ_j e^{z_j}``."""
     model, meta = load_model(name)
     x = prepared.tensor(meta["config"]["in_size"])
-    with torch.inference_mode():
+    with one_thread(), torch.inference_mode():
         if activations:
             logits, acts = model.forward_with_activations(x)
         else:

@@ -109,3 +109,35 @@ def random_placement(rng: np.random.Generator, canvas: int = 280) -> tuple[Place
                       height=height, width_ratio=width_ratio, slant=rng.uniform(-0.2, 0.25),
                       wobble=rng.uniform(0.0, 0.04), seed=int(rng.integers(1 << 30)))
     return place, float(rng.uniform(12, 28))
+
+
+# ---- drawing on the real sketchpad in a browser (duck-typed Playwright ``page``; no import) ----
+
+def canvas_origin(page, selector: str, canvas: int = 280) -> tuple[float, float, float]:  # noqa: ANN001
+    """Page coordinates of the canvas's top-left pixel and its zoom (from the toolbar's "132%")."""
+    box = page.locator(f"{selector} canvas").first.bounding_box()
+    text = page.locator(selector).inner_text()
+    pct = [int(t[:-1]) for t in text.split() if t.endswith("%") and t[:-1].isdigit()]
+    zoom = pct[0] / 100 if pct else min(box["width"], box["height"]) / canvas
+    return box["x"] + (box["width"] - canvas * zoom) / 2, box["y"] + (box["height"] - canvas * zoom) / 2, zoom
+
+
+def draw_on_page(page, selector: str, strokes: list[Stroke], canvas: int = 280,  # noqa: ANN001
+                 step: float = 5.0) -> None:
+    """Press, move and release the real mouse along each stroke (canvas pixels)."""
+    x0, y0, zoom = canvas_origin(page, selector, canvas)
+    for stroke in strokes:
+        pts = densify(stroke, step)
+        page.mouse.move(x0 + pts[0][0] * zoom, y0 + pts[0][1] * zoom)
+        page.mouse.down()
+        for x, y in pts[1:]:
+            page.mouse.move(x0 + x * zoom, y0 + y * zoom)
+        page.mouse.up()
+
+
+def set_brush_radius(page, selector: str, radius: int) -> None:  # noqa: ANN001
+    """Open the sketchpad's "Brush Size" control, set the radius, and close it again."""
+    page.locator(f'{selector} button[aria-label="Brush Size"]').click()
+    slider = page.locator(f'{selector} input[type="range"]').first
+    slider.fill(str(int(radius)))
+    page.locator(f'{selector} button[aria-label="Brush Size"]').click()

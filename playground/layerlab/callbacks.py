@@ -23,7 +23,7 @@ from playground.layerlab.kernels import kernel_bank, parse_kernel
 from playground.layerlab.separable import SOBEL_X_FACTORS, SOBEL_Y_FACTORS, separable_maps, separate
 from playground.layerlab.kernels import preset
 from playground.layerlab.sliding import conv_view, pool_view, transposed_view
-from playground.layerlab.views import sliding_html, volume_html
+from playground.layerlab.views import clamp_step, sliding_html, volume_html
 from playground.layerlab.volume import parse_biases, parse_filters, parse_volume, volume_view
 from playground.render import feature_grid, format_value, value_grid_html
 from playground.samples.make_samples import sample_path
@@ -239,7 +239,7 @@ def sliding_view(step: Any, layer: str, grid_text: str, kernel_text: str, bias: 
     except ValueError as exc:
         return error_html(str(exc)), gr.update(maximum=1, value=0), 1
     n = len(view.windows)
-    st = max(0, min(n - 1, int(step or 0)))
+    st = clamp_step(step, n)
     return sliding_html(view, st), gr.update(maximum=max(1, n - 1), value=st), n
 
 
@@ -254,14 +254,14 @@ def volume_step_view(step: Any, vol_text: str, filt_text: str, bias_text: str, s
     except ValueError as exc:
         return error_html(str(exc)), gr.update(maximum=1, value=0), 1
     n = len(view.steps)
-    st = max(0, min(n - 1, int(step or 0)))
+    st = clamp_step(step, n)
     return volume_html(view, st), gr.update(maximum=max(1, n - 1), value=st), n
 
 
 def tick(step: Any, n_steps: Any) -> tuple[int, Any]:
     """Advance the play-back by one step; stop the timer at the last step."""
-    n = int(n_steps or 1)
-    nxt = int(step or 0) + 1
+    n = max(1, clamp_step(n_steps, 10**9))
+    nxt = clamp_step(step, n) + 1
     if nxt >= n - 1:
         return min(nxt, max(0, n - 1)), gr.Timer(active=False)
     return nxt, gr.Timer(active=True)
@@ -269,8 +269,8 @@ def tick(step: Any, n_steps: Any) -> tuple[int, Any]:
 
 def play(step: Any, n_steps: Any) -> tuple[int, Any]:
     """Start playing (from the start if already at the end)."""
-    n = int(n_steps or 1)
-    st = 0 if int(step or 0) >= n - 1 else int(step or 0)
+    n = max(1, clamp_step(n_steps, 10**9))
+    st = 0 if clamp_step(step, n) >= n - 1 else clamp_step(step, n)
     return st, gr.Timer(active=n > 1)
 
 

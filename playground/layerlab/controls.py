@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from playground import arith
+from playground import arith, limits
 
 __all__ = ["LAYER_TYPES", "CONTROLS", "RELEVANT", "LabSettings", "LabSummary", "as_int",
            "settings_from_values", "spec_kwargs", "summarize", "PADDING_MODES"]
@@ -150,8 +150,14 @@ def settings_from_values(*values: Any) -> LabSettings:
 
 
 def input_shape(s: LabSettings) -> tuple[int, int, int, int]:
-    return (as_int(s.n, "batch N"), as_int(s.c, "channels C"), as_int(s.h, "height H"),
-            as_int(s.w, "width W"))
+    """``(N, C, H, W)`` with each entry a whole number in ``[1, MAX_DIM]`` (named in the error)."""
+    out = []
+    for v, name in ((s.n, "batch N"), (s.c, "channels C"), (s.h, "height H"), (s.w, "width W")):
+        i = as_int(v, name)
+        if not 1 <= i <= limits.MAX_DIM:
+            raise ValueError(f"{name} must be between 1 and {limits.MAX_DIM:,}, got {i:,}")
+        out.append(i)
+    return out[0], out[1], out[2], out[3]
 
 
 def spec_kwargs(s: LabSettings) -> dict[str, Any]:

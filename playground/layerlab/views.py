@@ -20,8 +20,8 @@ _OP_NAMES = {"conv": "Conv2d", "max": "MaxPool2d", "avg": "AvgPool2d",
 def clamp_step(step: float | int | None, n: int) -> int:
     """A valid step index in ``[0, n − 1]`` (0 for None/NaN)."""
     try:
-        s = int(step or 0)
-    except (TypeError, ValueError):
+        s = int(float(step or 0))
+    except (TypeError, ValueError, OverflowError):
         s = 0
     return max(0, min(n - 1, s))
 

@@ -74,8 +74,8 @@ CONFIGS: dict[str, UNetConfig] = {
     # The paper's network: 1 input channel, 2 classes, 5 levels, 64..1024 channels, valid convs.
     "paper": UNetConfig(in_channels=1, num_classes=2, depth=4, base=64, batch_norm=False, padding=False),
     # The small networks trained for this app (see playground/seg/train.py).
-    "lgg": UNetConfig(in_channels=3, num_classes=1, depth=4, base=16),
-    "em": UNetConfig(in_channels=1, num_classes=1, depth=4, base=16),
+    "lgg": UNetConfig(in_channels=3, num_classes=1, depth=4, base=8),
+    "em": UNetConfig(in_channels=1, num_classes=1, depth=4, base=8),
     "digits": UNetConfig(in_channels=1, num_classes=11, depth=3, base=16),
 }
 

@@ -77,7 +77,7 @@ def run_ddp(steps: int, batch: int) -> dict:
                 "step": step,
                 "identical": all(torch.equal(g, gathered[0]) for g in gathered),
                 "max_abs_diff": max(float((g - gathered[0]).abs().max()) for g in gathered),
-                "loss": distributed.all_reduce_mean(float(loss), ctx),
+                "loss": distributed.all_reduce_mean(float(loss.detach()), ctx),
             })
             if step >= steps:
                 break

@@ -7,7 +7,8 @@ SGD:           w ← w - lr · g
 SGD+momentum:  v ← 0.9 · v + g;  w ← w - lr · v
 Adam:          m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;  w ← w - lr · m̂ / (√v̂ + ε)
 
-The caller owns a ``TrainRun`` that the loop fills in place (history, checkpoints, status), and a
+The caller owns a ``TrainRun`` that the loop fills in place (history, checkpoints taken at the
+curve points, at most ``settings.checkpoints`` of them, status), and a
 ``should_stop()`` callable checked before every step, so a Stop is honoured within one step.
 Steps and wall time are capped by ``playground.limits``; a non-finite or exploding loss stops the
 run with status ``"diverged"`` and a message.
@@ -212,7 +213,6 @@ def train(run: TrainRun, should_stop: Callable[[], bool] = lambda: False) -> Ite
     # held-out points: every ``eval_every`` steps if given, else whenever the training time since
     # the last point reaches max(EVAL_MIN_S, 9 × the last evaluation's cost): about 10 % overhead
     eval_every, since_eval, eval_cost = s.eval_every, 0.0, 0.0
-    ck_steps = {round(i * total / max(s.checkpoints - 1, 1)) for i in range(s.checkpoints)}
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the network has no trainable parameters")
@@ -221,7 +221,9 @@ def train(run: TrainRun, should_stop: Callable[[], bool] = lambda: False) -> Ite
     x_he, y_he = data.x_held[: limits.HELDOUT_EVAL_IMAGES], data.y_held[: limits.HELDOUT_EVAL_IMAGES]
     perm, pos = torch.randperm(n, generator=g), 0
     first_loss, acc_l, acc_a, acc_n = None, 0.0, 0.0, 0
-    run.status, run.checkpoints = "running", [(0, _snapshot(model))] if 0 in ck_steps else []
+    run.status, run.checkpoints = "running", [(0, _snapshot(model))]
+    size = sum(v.numel() * v.element_size() for v in run.checkpoints[0][1].values())
+    keep = max(2, min(s.checkpoints, limits.MAX_CHECKPOINT_BYTES // max(size, 1)))
     model.train()
     while True:
         with _Threads():
@@ -237,8 +239,8 @@ def train(run: TrainRun, should_stop: Callable[[], bool] = lambda: False) -> Ite
             if status:
                 if run.step and (not run.points or run.points[-1].step != run.step):
                     _record(run, data, x_he, y_he, acc_l, acc_a, acc_n)
-                if run.step and (not run.checkpoints or run.checkpoints[-1][0] != run.step):
-                    run.checkpoints.append((run.step, _snapshot(model)))
+                if run.step and run.checkpoints[-1][0] != run.step:
+                    _checkpoint(run, keep)
                 run.status = status
                 run.busy_seconds += time.perf_counter() - t0
                 yield _progress(run, status)
@@ -281,11 +283,20 @@ def train(run: TrainRun, should_stop: Callable[[], bool] = lambda: False) -> Ite
                 t1 = time.perf_counter()
                 _record(run, data, x_he, y_he, acc_l, acc_a, acc_n)
                 acc_l, acc_a, acc_n, since_eval = 0.0, 0.0, 0, 0.0
+                _checkpoint(run, keep)
                 eval_cost = time.perf_counter() - t1
-            if run.step in ck_steps:
-                run.checkpoints.append((run.step, _snapshot(model)))
             run.busy_seconds += time.perf_counter() - t0
         yield _progress(run, "running", lv, float((logits.argmax(1) == yb).float().mean()))
+
+
+def _checkpoint(run: TrainRun, keep: int) -> None:
+    """Snapshot the weights at a curve point; past ``keep`` snapshots, drop the inner one whose
+    neighbours are closest (the first and the newest stay), so they stay spread over the run."""
+    run.checkpoints.append((run.step, _snapshot(run.model)))
+    ck = run.checkpoints
+    if len(ck) > max(keep, 2):
+        i = min(range(1, len(ck) - 1), key=lambda j: ck[j + 1][0] - ck[j - 1][0])
+        del ck[i]
 
 
 def _record(run: TrainRun, data: DataSplit, x_he: torch.Tensor, y_he: torch.Tensor,

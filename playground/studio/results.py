@@ -96,7 +96,7 @@ Inputs are normalised as x = (pixels / 255 - MEAN) / STD, per channel, shape (N,
 Run ``python {code_name}`` next to ``{weights_name}`` to reload it and check the output shape.
 """
 
-from collections import OrderedDict  # noqa: F401 (used by named nn.Sequential layers)
+from collections import OrderedDict  # used when the layers have names
 from pathlib import Path
 
 import torch

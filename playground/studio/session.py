@@ -9,8 +9,10 @@ few times per second and finishes with the results. Nothing here imports Gradio.
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,8 @@ from playground.studio.loop import Optim, Progress, TrainRun, TrainSettings, tra
 
 STREAM_EVERY_S = 0.4
 """Seconds between streamed updates (each also bounds how long Gradio waits to notice a closed tab)."""
+ABANDON_S = 5.0
+"""A training nobody has polled for this long (the tab was closed) stops itself."""
 
 
 @dataclass
@@ -35,6 +39,11 @@ class StudioSession:
     title: str = ""
     results: results.Results | None = None
     transfer: dict[str, Any] = field(default_factory=dict)
+    last_poll: float = 0.0
+
+    def abandoned(self) -> bool:
+        """True when nobody has listened to the running training for ``ABANDON_S`` (tab closed)."""
+        return self.running and time.monotonic() - self.last_poll > ABANDON_S
 
     def request_stop(self) -> str:
         """Ask the running training to stop (idempotent; stopping twice is harmless)."""
@@ -64,7 +73,8 @@ class Update:
 
 
 def parse_settings(optimizer: str, lr: float | str, batch_size: float | str, amount: float | str,
-                   unit: str, augment: bool, seed: float | str = 0) -> TrainSettings:
+                   unit: str, augment: bool, seed: float | str = 0,
+                   max_seconds: float | str | None = None) -> TrainSettings:
     """Turn raw UI values into ``TrainSettings`` (``ValueError`` with the broken constraint)."""
     def num(v: Any, what: str) -> float:
         try:
@@ -86,8 +96,10 @@ def parse_settings(optimizer: str, lr: float | str, batch_size: float | str, amo
     except ValueError:
         raise ValueError(f"unknown optimiser {optimizer!r}; choose one of "
                          f"{', '.join(o.value for o in Optim)}") from None
+    secs = limits.MAX_TRAIN_SECONDS if max_seconds in (None, "") else num(max_seconds, "time limit")
     return TrainSettings(optimizer=opt, lr=num(lr, "learning rate"), batch_size=int(b),
-                         steps=steps, epochs=epochs, augment=bool(augment), seed=int(num(seed, "seed")))
+                         steps=steps, epochs=epochs, augment=bool(augment), seed=int(num(seed, "seed")),
+                         max_seconds=secs)
 
 
 def prepare(network: str, code: str, dataset: str, settings: TrainSettings,
@@ -128,9 +140,51 @@ def _update(run: TrainRun, p: Progress) -> Update:
     return Update(p, len(run.points), progress_html(p, len(run.points)), loss_df, acc_df)
 
 
+def _lower_priority() -> None:
+    """Renice the calling OS thread (Linux: per thread) so inference requests win the CPU."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), limits.TRAIN_NICE)
+    except (AttributeError, OSError):  # not Linux, or not permitted: run at normal priority
+        pass
+
+
+def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+    """Run ``work()`` in a low-priority thread of its own; every ``STREAM_EVERY_S`` yield its
+    latest item (or None), and finally its last item. Each resume refreshes ``sess.last_poll``:
+    if nobody resumes us for ``ABANDON_S`` (the tab was closed), ``sess.abandoned()`` turns true and
+    the work stops itself."""
+    box: dict[str, Any] = {"item": None, "error": None}
+
+    def worker() -> None:
+        _lower_priority()
+        torch.set_num_threads(limits.TRAIN_THREADS)
+        try:
+            for item in work():
+                box["item"] = item
+        except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = e
+
+    sess.last_poll = time.monotonic()
+    thread = threading.Thread(target=worker, name="studio-training", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(STREAM_EVERY_S)
+            sess.last_poll = time.monotonic()
+            if thread.is_alive():
+                yield box["item"]
+        if box["error"] is not None:
+            raise box["error"]
+        yield box["item"]
+    finally:
+        if thread.is_alive():
+            sess.stop_requested = True
+
+
 def live_training(sess: StudioSession, network: str, code: str, dataset: str, settings: TrainSettings,
                   data_dir: str | None = None, image_index: int = 0) -> Iterator[Update]:
-    """Validate, train (streaming ``Update``s every ``STREAM_EVERY_S``), then compute results."""
+    """Validate, train in a background thread (streaming ``Update``s every ``STREAM_EVERY_S``),
+    then compute the results."""
     if sess.running:
         raise ValueError("a training is already running in this session: stop it first "
                          "(one training per session)")
@@ -139,19 +193,25 @@ def live_training(sess: StudioSession, network: str, code: str, dataset: str, se
     run = sess.run = TrainRun(model, data, settings)
     sess.title = title if network != presets.CUSTOM else "custom network"
     start = time.monotonic()
+
+    def stop() -> bool:
+        return (sess.stop_requested or sess.abandoned()
+                or time.monotonic() - start > limits.MAX_TRAIN_SECONDS + 5)
+
+    def work() -> Iterator[tuple[Progress, dict[str, Any] | None]]:
+        p = None
+        for p in train(run, stop):
+            yield p, None
+        if p is not None:
+            yield p, finish(sess, image_index)
+
     try:
-        last = 0.0
-        for p in train(run, lambda: sess.stop_requested
-                       or time.monotonic() - start > limits.MAX_TRAIN_SECONDS + 5):
-            now = time.monotonic()
-            if p.status == "running" and now - last < STREAM_EVERY_S:
+        for item in _in_background(sess, work):
+            if item is None:
                 continue
-            last = now
-            if p.status == "running":
-                yield _update(run, p)
-        final = _update(run, p)
-        yield Update(p, final.points, final.html, final.loss_df, final.acc_df,
-                     finish(sess, image_index))
+            p, final = item
+            u = _update(run, p)
+            yield u if final is None else Update(p, u.points, u.html, u.loss_df, u.acc_df, final)
     finally:
         sess.running = False
 
@@ -221,20 +281,28 @@ def live_transfer(sess: StudioSession, task: str, seconds: float, batch_size: in
     data = transfer.task_data(task, data_dir)
     backbone, cfg, note = transfer.load_backbone(pretrained=True)
     sess.running, sess.stop_requested = True, False
-    try:
-        last, runs = 0.0, {}
+
+    def work() -> Iterator[tuple[dict[str, TrainRun], list | None]]:
+        runs: dict[str, TrainRun] = {}
         for runs, _, _ in transfer.compare(data, backbone, cfg, float(seconds), int(batch_size),
-                                           float(lr),
-                                           should_stop=lambda: sess.stop_requested):
-            now = time.monotonic()
-            if now - last >= STREAM_EVERY_S:
-                last = now
+                                           float(lr), should_stop=lambda: sess.stop_requested
+                                           or sess.abandoned()):
+            yield runs, None
+        yield runs, transfer.table(runs, with_test=True)
+
+    try:
+        for item in _in_background(sess, work):
+            if item is None:
+                continue
+            runs, rows = item
+            if rows is None:
                 yield (_transfer_html(runs, seconds), _compare_df(runs),
                        _rows(transfer.table(runs)), None)
-        rows = transfer.table(runs, with_test=True)
-        sess.transfer = {"rows": rows, "note": note}
-        yield (_transfer_html(runs, seconds), _compare_df(runs), _rows(rows),
-               f"{note}. Task: {data.describe()}. Test accuracy on {len(data.x_test)} test images.")
+            else:
+                sess.transfer = {"rows": rows, "note": note}
+                yield (_transfer_html(runs, seconds), _compare_df(runs), _rows(rows),
+                       f"{note}. Task: {data.describe()}. Test accuracy on {len(data.x_test)} "
+                       f"test images.")
     finally:
         sess.running = False
 
@@ -244,7 +312,10 @@ def _compare_df(runs: dict[str, TrainRun]) -> Any:
 
 
 def _transfer_html(runs: dict[str, TrainRun], seconds: float) -> str:
-    parts = [f"{k}: step {r.step}, {r.train_seconds:.1f} / {seconds:g} s, {r.status}"
+    def status(r: TrainRun) -> str:
+        return "time budget used" if r.train_seconds >= seconds else r.status
+
+    parts = [f"{k}: step {r.step}, {r.train_seconds:.1f} / {seconds:g} s of training, {status(r)}"
              for k, r in runs.items()]
     return "<div id='studio-transfer-box'>" + "<br>".join(parts) + "</div>"
 

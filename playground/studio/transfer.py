@@ -58,7 +58,11 @@ def load_backbone(pretrained: bool = True) -> tuple[nn.Module, dict, str]:
                 "the comparison is then only about speed)") if pretrained else "random init"
         return cm.build(DEFAULT_CONFIG), dict(DEFAULT_CONFIG), note
     meta = weights.load_meta(name)
-    model = weights.load_into(cm.build(meta["config"]), name)
+    try:
+        model = weights.load_into(cm.build(meta["config"]), name)
+    except (ValueError, RuntimeError, OSError) as e:  # weights that don't match their metadata
+        return cm.build(DEFAULT_CONFIG), dict(DEFAULT_CONFIG), (
+            f"backbone: CIFAR ResNet, randomly initialised ({name} could not be loaded: {e})")
     acc = meta.get("test_acc") or meta.get("test_accuracy")
     acc_s = f", {100 * acc:.1f} % CIFAR-10 test accuracy" if isinstance(acc, float) and acc <= 1 else ""
     note = f"backbone: {name} ({meta['param_count']:,} parameters{acc_s}), frozen"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.arch import builder, compare, concepts, views
+from playground.arith import LAYERS
 
 SHARE_JS = """(q) => {
-  if (q) { history.replaceState(null, "", window.location.pathname + q + window.location.hash); }
-  return q ? window.location.origin + window.location.pathname + q : "(too long to share)";
+  if (!q) { return ""; }
+  if (!q.startsWith("?")) { return q; }
+  history.replaceState(null, "", window.location.pathname + q + window.location.hash);
+  return window.location.origin + window.location.pathname + q;
 }"""
 
 
@@ -76,7 +79,7 @@ def _builder() -> tuple:
                                     "nn.Linear(?, n) infers in_features)",
                               elem_id="builder-code", elem_classes="mono")
         with gr.Column(scale=2):
-            ltype = gr.Dropdown(sorted(__import__("playground.arith", fromlist=["LAYERS"]).LAYERS),
+            ltype = gr.Dropdown(sorted(LAYERS),
                                 value="Conv2d", label="Layer type", elem_id="builder-ltype")
             largs = gr.Textbox("3, 16, 3, padding=1", label="Arguments (as in PyTorch)",
                                elem_id="builder-largs")
@@ -118,7 +121,8 @@ def _concepts() -> None:
         with gr.Row():
             ch = gr.Slider(1, 512, 1, step=1, label="channels C (C → C)", elem_id="stack-c")
             bias = gr.Checkbox(False, label="with bias")
-        st = gr.Dataframe(headers=["3×3 layers", "receptive field", "params stacked",
+        st = gr.Dataframe(views.stacked_view(1, False),
+                          headers=["3×3 layers", "receptive field", "params stacked",
                                    "params one kernel", "saving"], interactive=False,
                           elem_id="stack-table")
         ch.release(views.stacked_view, [ch, bias], st, api_name="concept_stacked")
@@ -128,7 +132,7 @@ def _concepts() -> None:
             mh, mw, mc = (gr.Number(v, label=lbl, precision=0) for v, lbl in
                           ((200, "H"), (200, "W"), (3, "C")))
             mk, mo = gr.Number(3, label="conv kernel", precision=0), gr.Number(64, label="conv C_out", precision=0)
-        mlp_md = gr.Markdown(elem_id="mlp-md")
+        mlp_md = gr.Markdown(views.mlp_view(200, 200, 3, 3, 64), elem_id="mlp-md")
         gr.Button("Compute", elem_id="mlp-go").click(views.mlp_view, [mh, mw, mc, mk, mo], mlp_md,
                                                      api_name="concept_mlp_vs_cnn")
     with gr.Accordion("1×1 convolution and Inception's dimension reduction", open=False):
@@ -136,14 +140,14 @@ def _concepts() -> None:
             ih, iw, ic, ir, io, ik = (gr.Number(v, label=lbl, precision=0) for v, lbl in (
                 (28, "H"), (28, "W"), (192, "C_in"), (16, "C_reduce (1×1)"), (32, "C_out"),
                 (5, "kernel")))
-        inc_md = gr.Markdown(elem_id="inception-md")
+        inc_md = gr.Markdown(views.inception_view(28, 28, 192, 16, 32, 5), elem_id="inception-md")
         gr.Button("Compute", elem_id="inception-go").click(
             views.inception_view, [ih, iw, ic, ir, io, ik], inc_md, api_name="concept_inception")
     with gr.Accordion("A residual block: identity or 1×1 projection", open=False):
         with gr.Row():
             rc, ro, rh, rw, rs = (gr.Number(v, label=lbl, precision=0) for v, lbl in (
                 (64, "C_in"), (128, "C_out"), (56, "H"), (56, "W"), (2, "stride")))
-        res_md = gr.Markdown(elem_id="residual-md")
+        res_md = gr.Markdown(views.residual_view(64, 128, 56, 56, 2), elem_id="residual-md")
         gr.Button("Compute", elem_id="residual-go").click(
             views.residual_view, [rc, ro, rh, rw, rs], res_md, api_name="concept_residual")
     with gr.Accordion("Activations on a tensor you edit", open=False):
@@ -157,7 +161,8 @@ def _concepts() -> None:
                                elem_id="act-kind")
             slope = gr.Number(0.01, label="LeakyReLU negative_slope")
             dim = gr.Radio([0, 1, -1], value=1, label="Softmax dim", elem_id="act-dim")
-        act_html = gr.HTML(elem_id="act-html")
+        act_html = gr.HTML(views.activation_view("1 2 3 4 5\n6 7 8 9 10", "Softmax", 0.01, 1),
+                           elem_id="act-html")
         act_in = [tens, kind, slope, dim]
         act_go = gr.Button("Apply", elem_id="act-go")
         act_go.click(views.activation_view, act_in, act_html, api_name="concept_activation")

@@ -15,10 +15,12 @@ import gradio as gr
 from playground.digits import card, view
 
 CANVAS = 280
-SELECT_BRUSH_JS = """() => { setTimeout(() => {
+SELECT_BRUSH_JS = """() => { let n = 0; const t = setInterval(() => {
   const b = document.querySelector('#digits-sketchpad button[aria-label="Brush"]');
-  if (b && !b.classList.contains('selected')) b.click(); }, 300); }"""
-BRUSH = 20  # px on a 280 px canvas: a 200 px tall digit scaled to 20 px gets MNIST's ~2 px strokes
+  if (b || ++n > 50) { clearInterval(t); if (b && !b.classList.contains('highlight')) b.click(); }
+}, 150); }"""
+BRUSH_RADIUS = 10  # a 20 px wide brush on a 280 px canvas: a 200 px tall digit, scaled to 20 px,
+# gets MNIST's ~2 px wide strokes (gr.Brush's default_size is a radius)
 
 
 def classify_sketch(value: Any) -> tuple[Any, ...]:
@@ -59,10 +61,9 @@ def build_digits() -> None:
                 with gr.Tab("Draw", id="digits-draw"):
                     sketch = gr.Sketchpad(
                         label="Draw a digit", type="numpy", canvas_size=(CANVAS, CANVAS),
-                        fixed_canvas=True, brush=gr.Brush(default_size=BRUSH, colors=["#000000"],
+                        fixed_canvas=True, brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"],
                                                           color_mode="fixed"),
-                        layers=False, transforms=(), elem_id="digits-sketchpad", height=CANVAS + 120,
-                        width=CANVAS + 40)
+                        layers=False, transforms=(), elem_id="digits-sketchpad", height=CANVAS + 160)
                 with gr.Tab("Upload", id="digits-upload-tab"):
                     upload = gr.Image(label="Photo of a digit (dark on light or light on dark)",
                                       type="filepath", sources=["upload", "clipboard"],

@@ -21,12 +21,54 @@ from playground.layerlab.kernels import PRESET_NAMES
 from playground.layerlab.volume import default_volume, filters_to_text, volume_to_text
 from playground.samples.make_samples import NAMES as SAMPLE_NAMES
 
+class LenientNumber(gr.Number):
+    """A ``gr.Number`` that passes text, NaN or non-whole values through unchanged (no rounding),
+    so the callback can explain them instead of Gradio failing with a generic error."""
+
+    is_template = True  # rendered by the frontend as a plain Number
+
+    def preprocess(self, payload):  # noqa: ANN001, ANN201 - Gradio's signature
+        try:
+            return super().preprocess(payload)
+        except (TypeError, ValueError, OverflowError):
+            return payload
+
+
+class StepSlider(gr.Slider):
+    """The step slider: its maximum changes per session, so an API call with any step is accepted
+    here and the callback picks the nearest existing step (the views clamp the index)."""
+
+    is_template = True
+
+    def preprocess(self, payload):  # noqa: ANN001, ANN201
+        try:
+            return super().preprocess(payload)
+        except (TypeError, ValueError, gr.Error):
+            return payload
+
+
+class LenientImage(gr.Image):
+    """A filepath ``gr.Image`` that hands a file PIL cannot open to our loader, whose message says
+    what is wrong (empty, not an image, truncated, ...) instead of a generic error."""
+
+    is_template = True
+
+    def preprocess(self, payload):  # noqa: ANN001, ANN201
+        try:
+            return super().preprocess(payload)
+        except Exception:  # noqa: BLE001 - any decoder failure: let playground.imageio explain it
+            path = getattr(payload, "path", None)
+            if not path:
+                raise gr.Error("the upload could not be read; try another file", print_exception=False) from None
+            return str(path)
+
+
 _DEFAULT_GRID = "\n".join(" ".join(str((r * 6 + c) % 7) for c in range(6)) for r in range(6))
 
 
 def _num(label: str, value: float, name: str, **kw) -> gr.Number:
-    return gr.Number(value=value, label=label, precision=0, elem_id=f"lab-{name.replace('_', '-')}",
-                     min_width=90, **kw)
+    return LenientNumber(value=value, label=label, elem_id=f"lab-{name.replace('_', '-')}",
+                         min_width=90, **kw)
 
 
 def _controls() -> dict[str, gr.components.Component]:
@@ -65,9 +107,9 @@ def _controls() -> dict[str, gr.components.Component]:
     return c
 
 
-def _player(label: str, elem: str) -> tuple[gr.Slider, gr.Button, gr.Button, gr.Timer, gr.State]:
+def _player(label: str, elem: str) -> tuple[StepSlider, gr.Button, gr.Button, gr.Timer, gr.State]:
     with gr.Row():
-        step = gr.Slider(0, 1, value=0, step=1, label=label, elem_id=f"{elem}-step", scale=4)
+        step = StepSlider(0, 1, value=0, step=1, label=label, elem_id=f"{elem}-step", scale=4)
         play = gr.Button("▶ play", elem_id=f"{elem}-play", scale=1, min_width=80)
         stop = gr.Button("■ stop", elem_id=f"{elem}-stop", scale=1, min_width=80)
     return step, play, stop, gr.Timer(0.7, active=False), gr.State(1)
@@ -112,7 +154,7 @@ def build_layer_lab() -> None:
                                          elem_id="feat-sample")
                     with gr.Tabs():
                         with gr.Tab("upload / paste"):
-                            upload = gr.Image(sources=["upload", "clipboard"], type="filepath",
+                            upload = LenientImage(sources=["upload", "clipboard"], type="filepath", image_mode=None,
                                               label="your picture", elem_id="feat-upload", height=220)
                         with gr.Tab("draw"):
                             sketch = gr.Sketchpad(label="drawing", canvas_size=(256, 256),
@@ -128,7 +170,7 @@ def build_layer_lab() -> None:
                             n_random = gr.Slider(0, limits.MAX_FEATURE_KERNELS, value=0, step=1,
                                                  label="random kernels (size = kernel h×w)",
                                                  elem_id="feat-random")
-                            seed = gr.Number(0, label="seed", precision=0, elem_id="feat-seed")
+                            seed = LenientNumber(0, label="seed", elem_id="feat-seed")
                     with gr.Row():
                         activation = gr.Dropdown(list(ACTIVATIONS), value="relu", label="then activation",
                                                  elem_id="feat-activation")
@@ -138,11 +180,11 @@ def build_layer_lab() -> None:
                                            label="colour map", elem_id="feat-cmap")
             feat_err = gr.HTML(elem_id="feature-error")
             feat_notes = gr.Markdown(elem_id="feature-notes")
-            img_in = gr.Image(label="input and padded input", type="pil", format="png",
+            img_in = gr.Image(label="input and padded input", type="pil", format="jpeg",
                               elem_id="feature-input", interactive=False)
             img_maps = gr.Image(label="feature maps (each with its own colour scale)", type="pil",
-                                format="png", elem_id="feature-maps", interactive=False)
-            img_after = gr.Image(label="after activation / pooling", type="pil", format="png",
+                                format="jpeg", elem_id="feature-maps", interactive=False)
+            img_after = gr.Image(label="after activation / pooling", type="pil", format="jpeg",
                                  elem_id="feature-after", interactive=False)
             with gr.Accordion("kernel values", open=False):
                 kern_html = gr.HTML(elem_id="feature-kernels")
@@ -156,7 +198,7 @@ def build_layer_lab() -> None:
                                        elem_id="slide-grid", elem_classes="mono")
                 kernel_text = gr.Textbox("", label="kernel values (empty = automatic; Enter to apply)",
                                          lines=4, elem_id="slide-kernel", elem_classes="mono")
-                bias = gr.Number(0, label="bias", elem_id="slide-bias", min_width=90)
+                bias = LenientNumber(0, label="bias", elem_id="slide-bias", min_width=90)
             s_step, s_play, s_stop, s_timer, s_n = _player("step (output cell)", "slide")
             slide_html = gr.HTML(elem_id="slide-view")
         with gr.Tab("Multi-channel", id="lab-volume"):
@@ -170,8 +212,8 @@ def build_layer_lab() -> None:
                                        elem_id="vol-filters", elem_classes="mono")
                 with gr.Column(min_width=140):
                     bias_text = gr.Textbox("1, 0", label="biases", elem_id="vol-biases")
-                    vol_stride = gr.Number(2, label="stride", precision=0, elem_id="vol-stride")
-                    vol_pad = gr.Number(1, label="zero padding", precision=0, elem_id="vol-padding")
+                    vol_stride = LenientNumber(2, label="stride", elem_id="vol-stride")
+                    vol_pad = LenientNumber(1, label="zero padding", elem_id="vol-padding")
             v_step, v_play, v_stop, v_timer, v_n = _player("step (output cell)", "vol")
             vol_html = gr.HTML(elem_id="vol-view")
         with gr.Tab("Separable kernels", id="lab-separable"):
@@ -182,7 +224,7 @@ def build_layer_lab() -> None:
                                   elem_id="sep-kernel")
             sep_err = gr.HTML(elem_id="sep-error")
             sep_md = gr.Markdown(elem_id="sep-numbers")
-            sep_img = gr.Image(label="one 2-D pass vs two 1-D passes", type="pil", format="png",
+            sep_img = gr.Image(label="one 2-D pass vs two 1-D passes", type="pil", format="jpeg",
                                elem_id="sep-maps", interactive=False)
         with gr.Tab("Paste PyTorch", id="lab-paste"):
             with gr.Row():

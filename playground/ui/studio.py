@@ -31,10 +31,12 @@ def _err(e: Exception) -> gr.Error:
 # Live training ------------------------------------------------------------------------------------
 def train_stream(sess: StudioSession, network: str, code: str, dataset: str, optimizer: str,
                  lr: float, batch_size: float, unit: str, amount: float, augment_on: bool,
-                 seed: float, image_index: float) -> Iterator[list[Any]]:
+                 seed: float, image_index: float,
+                 max_seconds: float = limits.MAX_TRAIN_SECONDS) -> Iterator[list[Any]]:
     """``/train``: stream progress (html, curves, JSON) then the results."""
     try:
-        settings = session.parse_settings(optimizer, lr, batch_size, amount, unit, augment_on, seed)
+        settings = session.parse_settings(optimizer, lr, batch_size, amount, unit, augment_on, seed,
+                                          max_seconds)
         first = True
         for u in session.live_training(sess, network, code, dataset, settings,
                                        image_index=int(image_index or 0)):
@@ -43,7 +45,7 @@ def train_stream(sess: StudioSession, network: str, code: str, dataset: str, opt
                 f = u.final
                 n = max(int(f["checkpoints"]), 1)
                 out += [f["summary"], f["confusion"], f["predictions"], f["filters"],
-                        gr.update(maximum=n - 1, value=n - 1, interactive=n > 1),
+                        gr.update(maximum=max(n - 1, 1), value=n - 1, interactive=n > 1),
                         f["checkpoint_view"], f["files"]]
             elif first:
                 out += ["Training…", None, None, None, gr.update(maximum=1, value=0), None, None]
@@ -150,6 +152,8 @@ def _live_tab(sess: gr.State) -> None:
                 unit = gr.Radio(["steps", "epochs"], value="steps", label="Train for",
                                 elem_id="studio-unit")
                 amount = gr.Number(1500, label="How many", elem_id="studio-amount")
+                max_s = gr.Number(60, label=f"Time limit, s (≤ {limits.MAX_TRAIN_SECONDS:g})",
+                                  elem_id="studio-max-seconds")
             with gr.Row():
                 aug = gr.Checkbox(False, label="Augmentation (random crop; + flips on CIFAR)",
                                   elem_id="studio-augment")
@@ -192,7 +196,7 @@ def _live_tab(sess: gr.State) -> None:
                     api_name="check_network")
     train_btn.click(
         train_stream, [sess, network, code, dataset, optimizer, lr, batch, unit, amount, aug, seed,
-                       img_idx],
+                       img_idx, max_s],
         [progress, loss_plot, acc_plot, prog_json, summary, confusion, preds, filters, ck, ck_view,
          files],
         api_name="train", concurrency_limit=limits.MAX_CONCURRENT_TRAININGS,

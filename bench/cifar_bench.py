@@ -1,0 +1,89 @@
+"""Latency of the CIFAR-10 tab: ``/classify_cifar`` (both models, flip averaging + Grad-CAM).
+
+    python bench/cifar_bench.py [--n 40]
+
+Serves the whole app in-process, calls ``/classify_cifar`` through ``gradio_client`` with a
+320×240 JPEG (a CIFAR test image enlarged), and prints server round-trip p50/p95; then times the
+core function (``service.classify_json``) and the full tab callback (``analyze``: also renders
+overlays and feature maps) without HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def report(name: str, ms: list[float]) -> None:
+    print(f"{name:<44} n={len(ms):3d}  p50 {pct(ms, 0.5):7.1f} ms  p95 {pct(ms, 0.95):7.1f} ms  "
+          f"mean {statistics.mean(ms):7.1f} ms")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--n", type=int, default=40)
+    args = p.parse_args()
+    torch.set_num_threads(2)
+    import app as app_module
+    from gradio_client import Client, handle_file
+
+    from playground.cifar import data, service
+
+    x, _ = data.load_split("test")
+    img = Image.fromarray(np.array(x[0])).resize((320, 240), Image.Resampling.BICUBIC)
+    path = Path(tempfile.mkdtemp()) / "bench.jpg"
+    img.save(path, quality=90)
+
+    service.classify_json(str(path))  # load both models once (lazy cache)
+    core = []
+    for _ in range(args.n):
+        t = time.perf_counter()
+        service.classify_json(str(path))
+        core.append((time.perf_counter() - t) * 1e3)
+    full = []
+    for _ in range(max(5, args.n // 4)):
+        t = time.perf_counter()
+        service.analyze(str(path), "resize", "stage3")
+        full.append((time.perf_counter() - t) * 1e3)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = app_module.build_demo()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
+                **app_module.launch_kwargs())
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client.predict(handle_file(str(path)), "resize", api_name="/classify_cifar")  # warm-up
+        server = []
+        for _ in range(args.n):
+            t = time.perf_counter()
+            client.predict(handle_file(str(path)), "resize", api_name="/classify_cifar")
+            server.append((time.perf_counter() - t) * 1e3)
+    finally:
+        demo.close()
+    print(f"torch threads {torch.get_num_threads()}, load average {open('/proc/loadavg').read().split()[:3]}")
+    report("/classify_cifar via gradio_client (server)", server)
+    report("service.classify_json (core, no HTTP)", core)
+    report("service.analyze (tab callback, renders)", full)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""LGG split by patient, EM split, augmentations keep image and mask aligned, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from playground.seg import augment, data, metrics
+
+
+def test_patient_of() -> None:
+    assert data.patient_of("TCGA_CS_4941_19960909_12.png") == ("TCGA_CS_4941_19960909", 12)
+    with pytest.raises(ValueError, match="PATIENT"):
+        data.patient_of("nonsense.png")
+
+
+def test_lgg_split_is_by_patient() -> None:
+    d = data.load_lgg()
+    sp = data.lgg_split(list(d.patients))
+    tr, va, te = set(sp.train), set(sp.val), set(sp.test)
+    assert not (tr & va) and not (tr & te) and not (va & te)
+    assert tr | va | te == set(d.patients.tolist())
+    assert (len(va), len(te)) == (data.LGG_N_VAL, data.LGG_N_TEST)
+    test_idx = d.subset(sp.test)
+    # every slice of every test patient is in the test subset, and nothing else is
+    assert set(d.patients[test_idx].tolist()) == te
+    assert len(test_idx) == int(np.isin(d.patients, list(te)).sum())
+    assert data.lgg_split(list(d.patients)) == sp  # deterministic
+
+
+def test_em_split_holds_out_images() -> None:
+    sp = data.load_em().split()
+    assert set(sp["test"]).isdisjoint(sp["train"]) and set(sp["val"]).isdisjoint(sp["train"])
+    assert len(sp["train"]) + len(sp["val"]) + len(sp["test"]) == 30
+
+
+def test_mask_path_for(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    (tmp_path / "masks" / "a.png").write_bytes(b"x")
+    assert data.mask_path_for(tmp_path / "images" / "a.png") == tmp_path / "masks" / "a.png"
+    assert data.mask_path_for(tmp_path / "a.png") is None
+
+
+@pytest.mark.parametrize("op", ["flips", "rot90", "affine", "elastic"])
+def test_augment_moves_image_and_mask_together(op: str) -> None:
+    g = torch.Generator().manual_seed(3)
+    base = (torch.rand(4, 1, 32, 32) > 0.5).float()
+    x, y = getattr(augment, op)(base.clone(), base.clone(), g)
+    assert x.shape == y.shape == base.shape
+    assert set(torch.unique(y).tolist()) <= {0.0, 1.0}  # masks stay labels (nearest)
+    if op in ("flips", "rot90"):
+        assert torch.equal(x, y)
+    else:  # bilinear image vs nearest mask: agree wherever the image is not a blend
+        sure = (x < 0.01) | (x > 0.99)
+        assert torch.equal(x[sure].round(), y[sure])
+
+
+def test_elastic_is_the_paper_recipe() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.linspace(0, 1, 64).repeat(64, 1)[None, None]
+    xo, _ = augment.elastic(x, x.clone(), g, sigma_px=10.0)
+    assert not torch.allclose(xo, x) and xo.shape == x.shape
+    xo0, _ = augment.elastic(x, x.clone(), g, sigma_px=0.0)
+    assert torch.allclose(xo0, x, atol=1e-5)  # zero displacement = identity
+
+
+def test_dice_iou_and_reports() -> None:
+    a = np.zeros((4, 4), bool)
+    a[:2] = True
+    b = np.zeros((4, 4), bool)
+    b[1:3] = True
+    assert metrics.dice(a, b) == pytest.approx(0.5) and metrics.iou(a, b) == pytest.approx(1 / 3)
+    assert metrics.dice(np.zeros(3, bool), np.zeros(3, bool)) == 1.0
+    prob = np.stack([a, b, np.zeros_like(a)]).astype(np.float32)
+    gt = np.stack([a, a, np.zeros_like(a)])
+    rep = metrics.lgg_report(prob, gt, np.array(["p1", "p1", "p2"]))
+    assert rep["slice_dice_tumour"] == pytest.approx(0.75)
+    assert rep["fp_rate_empty"] == 0.0
+    assert rep["patient_dice"]["p1"] == pytest.approx(2 * 6 / 16) and rep["patient_dice"]["p2"] == 1.0
+    r = metrics.miou_report(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
+    assert r["miou"] == pytest.approx((1 + 0.5 + 0.5) / 3)

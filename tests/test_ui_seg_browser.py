@@ -1,0 +1,80 @@
+"""In Chromium: draw two separated digits on the taxonomy sketchpad with real mouse strokes and see
+two instances with the right labels; upload an MRI slice (taken from the data dir at test time)
+and see the mask overlay."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from playground.digits.strokes import Placement, densify, digit_strokes
+from playground.seg import view
+from playground.ui.segmentation import CANVAS
+from tests.conftest import screenshot
+
+PAD = "#seg-sketchpad"
+
+
+def open_tab(page, app_url: str, sub: str) -> None:  # noqa: ANN001
+    page.goto(app_url)
+    page.get_by_role("tab", name="Segmentation").click()
+    page.get_by_role("tab", name=sub).click()
+
+
+def canvas_origin(page) -> tuple[float, float, float]:  # noqa: ANN001
+    """Page coordinates of the (560x280) canvas's top-left pixel and its zoom."""
+    box = page.locator(f"{PAD} canvas").first.bounding_box()
+    text = page.locator(PAD).inner_text()
+    pct = [int(t[:-1]) for t in text.split() if t.endswith("%") and t[:-1].isdigit()]
+    zoom = pct[0] / 100 if pct else min(box["width"] / CANVAS[0], box["height"] / CANVAS[1])
+    return (box["x"] + (box["width"] - CANVAS[0] * zoom) / 2,
+            box["y"] + (box["height"] - CANVAS[1] * zoom) / 2, zoom)
+
+
+def draw(page, strokes) -> None:  # noqa: ANN001
+    x0, y0, zoom = canvas_origin(page)
+    for stroke in strokes:
+        pts = densify(stroke, 5.0)
+        page.mouse.move(x0 + pts[0][0] * zoom, y0 + pts[0][1] * zoom)
+        page.mouse.down()
+        for x, y in pts[1:]:
+            page.mouse.move(x0 + x * zoom, y0 + y * zoom)
+        page.mouse.up()
+
+
+def test_draw_two_digits_and_see_two_instances(page, app_url: str) -> None:  # noqa: ANN001
+    open_tab(page, app_url, "Taxonomy canvas")
+    page.wait_for_selector(f'{PAD} button[aria-label="Brush"].highlight', timeout=30_000)
+    strokes = digit_strokes(1, Placement(cx=170, cy=140, height=160)) + \
+        digit_strokes(7, Placement(cx=390, cy=140, height=160))
+    draw(page, strokes)
+    page.wait_for_timeout(500)
+    page.locator("#seg-scene-run").click()
+    summary = page.locator("#seg-scene-summary")
+    summary.get_by_text("detected").wait_for(timeout=60_000)
+    text = summary.inner_text()
+    screenshot(page, "seg_taxonomy_1_7")
+    assert "2 digit instances detected" in text and ": 1, 7 " in text, text
+    assert page.locator("#seg-views img").count() >= 6 or page.locator("#seg-views").inner_text()
+    errors = [e for e in page.console_errors if "favicon" not in e]
+    assert not errors, errors
+
+
+def test_upload_mri_slice_and_see_overlay(page, app_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+    src = view.inference.examples("lgg")[0]  # a held-out slice from the data dir, copied to temp
+    slice_png = tmp_path / "mri_slice.png"
+    shutil.copy(src, slice_png)
+    open_tab(page, app_url, "Medical and EM")
+    page.locator("#seg-upload input[type=file]").set_input_files(str(slice_png))
+    page.wait_for_selector("#seg-upload img", timeout=30_000)
+    page.locator("#seg-run").click()
+    page.wait_for_selector("#seg-overlay img", timeout=60_000)
+    page.wait_for_selector("#seg-mask img", timeout=60_000)
+    size = page.evaluate("() => { const i = document.querySelector('#seg-overlay img');"
+                         " return [i.naturalWidth, i.naturalHeight]; }")
+    assert size == [128, 128]
+    page.get_by_text("ground truth unknown").first.wait_for(timeout=30_000)
+    page.wait_for_selector("#seg-features img", timeout=60_000)  # feature maps follow
+    screenshot(page, "seg_mri_overlay")
+    errors = [e for e in page.console_errors if "favicon" not in e]
+    assert not errors, errors
