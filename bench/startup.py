@@ -39,6 +39,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 IMAGE_COMPONENTS = {"Image", "ImageEditor", "Sketchpad", "Paint", "File"}
 
 
+def is_image_component(name: str | None) -> bool:
+    """Image-like parameters, including tabs' subclasses (``LenientImage``, ``LenientSketchpad``)."""
+    return bool(name) and any(k in str(name) for k in ("Image", "Sketchpad", "Paint", "File"))
+
+
 def free_port() -> int:
     """A TCP port that is free on loopback right now."""
     with socket.socket() as s:
@@ -101,10 +106,10 @@ def call_args(params: list[dict], image: Path | None = None) -> list[Any]:
     args: list[Any] = []
     for p in params:
         comp = p.get("component")
-        if comp in IMAGE_COMPONENTS:
+        if is_image_component(comp):
             f = handle_file(str(image or sample_image()))
             args.append({"background": f, "layers": [], "composite": f}
-                        if comp in ("ImageEditor", "Sketchpad", "Paint") else f)
+                        if any(k in comp for k in ("Editor", "Sketchpad", "Paint")) else f)
         elif p.get("parameter_has_default"):
             args.append(p.get("parameter_default"))
         else:
@@ -119,7 +124,7 @@ def cheap_endpoint(info: dict) -> str | None:
     if "/health" in eps:
         return "/health"
     for name, ep in eps.items():
-        if not any(p.get("component") in IMAGE_COMPONENTS for p in ep["parameters"]):
+        if not any(is_image_component(p.get("component")) for p in ep["parameters"]):
             if "train" not in name:
                 return name
     return next(iter(eps), None)

@@ -16,8 +16,24 @@ SEEN = "#digits-seen28 img"
 def open_digits(page, app_url: str) -> None:  # noqa: ANN001
     page.goto(app_url)
     page.get_by_role("tab", name="Digits").click()
-    page.wait_for_selector(f'{PAD} button[aria-label="Brush"].highlight', timeout=30_000)
-    page.wait_for_timeout(1000)  # let the canvas finish initialising before the first stroke
+    ensure_brush(page)
+
+
+def ensure_brush(page) -> None:  # noqa: ANN001
+    """The tab selects the brush when it opens; the "Brush Size" button shows that it is active."""
+    page.wait_for_selector(f'{PAD} button[aria-label="Brush"]', timeout=30_000)
+    stable = 0
+    for i in range(40):
+        page.wait_for_timeout(400)
+        if page.locator(f'{PAD} button[aria-label="Brush Size"]').count():
+            stable += 1
+            if stable >= 3:  # the canvas may re-initialise (and drop the tool) while it resizes
+                return
+            continue
+        stable = 0
+        if i % 3 == 2:
+            page.locator(f'{PAD} button[aria-label="Brush"]').click()
+    raise AssertionError("the sketchpad's brush never became active")
 
 
 def seen_src(page) -> str | None:  # noqa: ANN001
@@ -47,8 +63,13 @@ def clear(page) -> None:  # noqa: ANN001
     page.wait_for_timeout(300)
 
 
-def draw_and_read(page, digit: int, place: Placement) -> str:  # noqa: ANN001
+def draw_and_read(page, digit: int, place: Placement, thicken: float = 0.0) -> str:  # noqa: ANN001
+    """Draw ``digit``; ``thicken`` > 0 passes the brush again shifted by ±thicken px (wider strokes)."""
     strokes = digit_strokes(digit, place)
+    if thicken > 0:
+        shifts = [(thicken, 0.0), (-thicken, 0.0), (0.0, thicken), (0.0, -thicken)]
+        strokes = strokes + [[(x + dx, y + dy) for x, y in st] for dx, dy in shifts for st in strokes]
+    ensure_brush(page)
     draw_on_page(page, PAD, strokes[:-1])
     before = seen_src(page) if len(strokes) > 1 else None
     if len(strokes) > 1:  # wait for the earlier strokes' prediction, so the last one is new

@@ -92,7 +92,7 @@ def test_feature_view_missing_or_corrupt_upload(tmp_path: Path) -> None:
 def test_separable_view() -> None:
     img, md, err = cb.separable_view("sample", None, "house", None, "sobel x", "")
     assert err == "" and "[1, 2, 1]" in md and "[−1, 0, 1]" in md and "1.50×" in md and "589,824" in md
-    assert "rank > 1" in cb.separable_view("sample", None, "house", None, "custom (rank 1)", "0 -1 0; -1 5 -1; 0 -1 0")[2]
+    assert "rank &gt; 1" in cb.separable_view("sample", None, "house", None, "custom (rank 1)", "0 -1 0; -1 5 -1; 0 -1 0")[2]
 
 
 @pytest.mark.parametrize("layer", ["Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d"])

@@ -22,7 +22,7 @@ def open_tab(page, app_url: str, sub: str) -> None:  # noqa: ANN001
 
 
 def canvas_origin(page) -> tuple[float, float, float]:  # noqa: ANN001
-    """Page coordinates of the (560x280) canvas's top-left pixel and its zoom."""
+    """Page coordinates of the (512x256) canvas's top-left pixel and its zoom."""
     box = page.locator(f"{PAD} canvas").first.bounding_box()
     text = page.locator(PAD).inner_text()
     pct = [int(t[:-1]) for t in text.split() if t.endswith("%") and t[:-1].isdigit()]
@@ -45,8 +45,8 @@ def draw(page, strokes) -> None:  # noqa: ANN001
 def test_draw_two_digits_and_see_two_instances(page, app_url: str) -> None:  # noqa: ANN001
     open_tab(page, app_url, "Taxonomy canvas")
     page.wait_for_selector(f'{PAD} button[aria-label="Brush"].highlight', timeout=30_000)
-    strokes = digit_strokes(1, Placement(cx=170, cy=140, height=160)) + \
-        digit_strokes(7, Placement(cx=390, cy=140, height=160))
+    strokes = digit_strokes(1, Placement(cx=150, cy=128, height=150)) + \
+        digit_strokes(7, Placement(cx=360, cy=128, height=150))
     draw(page, strokes)
     page.wait_for_timeout(500)
     page.locator("#seg-scene-run").click()

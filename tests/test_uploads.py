@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from playground import limits
+from bench.startup import is_image_component
 from playground.imageio import downscale, load_image
 from tests.upload_corpus import CORPUS, ERROR_WORDS, EXPECT, build_corpus, make_oversize_upload
 
@@ -135,7 +136,7 @@ def image_endpoints(client: Any) -> dict[str, list[dict]]:
     return {
         name: ep["parameters"]
         for name, ep in info["named_endpoints"].items()
-        if any(p.get("component") in IMAGE_COMPONENTS for p in ep["parameters"])
+        if any(is_image_component(p.get("component")) for p in ep["parameters"])
     }
 
 
@@ -147,12 +148,12 @@ def _args(params: list[dict], path: Path | None) -> list[Any]:
     used = False
     for p in params:
         comp = p.get("component")
-        if comp in IMAGE_COMPONENTS and not used and path is not None:
+        if is_image_component(comp) and not used and path is not None:
             used = True
             f = handle_file(str(path))
             args.append({"background": f, "layers": [], "composite": f}
-                        if comp in ("ImageEditor", "Sketchpad", "Paint") else f)
-        elif comp in IMAGE_COMPONENTS:
+                        if any(k in comp for k in ("Editor", "Sketchpad", "Paint")) else f)
+        elif is_image_component(comp):
             args.append(None)
         elif p.get("parameter_has_default"):
             args.append(p.get("parameter_default"))

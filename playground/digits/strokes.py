@@ -134,10 +134,3 @@ def draw_on_page(page, selector: str, strokes: list[Stroke], canvas: int = 280, 
             page.mouse.move(x0 + x * zoom, y0 + y * zoom)
         page.mouse.up()
 
-
-def set_brush_radius(page, selector: str, radius: int) -> None:  # noqa: ANN001
-    """Open the sketchpad's "Brush Size" control, set the radius, and close it again."""
-    page.locator(f'{selector} button[aria-label="Brush Size"]').click()
-    slider = page.locator(f'{selector} input[type="range"]').first
-    slider.fill(str(int(radius)))
-    page.locator(f'{selector} button[aria-label="Brush Size"]').click()

@@ -16,8 +16,11 @@ from playground.digits import card, view
 
 CANVAS = 280
 SELECT_BRUSH_JS = """() => { let n = 0; const t = setInterval(() => {
-  const b = document.querySelector('#digits-sketchpad button[aria-label="Brush"]');
-  if (b || ++n > 50) { clearInterval(t); if (b && !b.classList.contains('highlight')) b.click(); }
+  const pad = document.querySelector('#digits-sketchpad');
+  const brush = pad && pad.querySelector('button[aria-label="Brush"]');
+  const active = pad && pad.querySelector('button[aria-label="Brush Size"]');
+  if (active || ++n > 60) { clearInterval(t); return; }
+  if (brush && n % 4 === 1) brush.click();
 }, 150); }"""
 BRUSH_RADIUS = 10  # a 20 px wide brush on a 280 px canvas: a 200 px tall digit, scaled to 20 px,
 # gets MNIST's ~2 px wide strokes (gr.Brush's default_size is a radius)

@@ -17,7 +17,7 @@ import gradio as gr
 from playground.seg import view
 from playground.seg.inference import DATASETS
 
-CANVAS = (560, 280)
+CANVAS = (512, 256)
 BRUSH_RADIUS = 7  # a 14 px brush: digits ~140 px tall get MNIST's stroke-to-height ratio (~1/10)
 SELECT_BRUSH_JS = """() => { let n = 0; const t = setInterval(() => {
   const b = document.querySelector('#seg-sketchpad button[aria-label="Brush"]');
