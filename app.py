@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from playground import limits
-from playground.ui import architectures, cifar, digits, layer_lab, segmentation, studio
+from playground.ui import architectures, cifar, digits, layer_lab, queue_policy, segmentation, studio
 from playground.ui.theme import CSS, HEAD
 
 TABS = (
@@ -39,8 +39,7 @@ def build_demo() -> gr.Blocks:
             for title, build in TABS:
                 with gr.Tab(title, id=title.lower().replace(" ", "-")):
                     build()
-    demo.queue(default_concurrency_limit=2, max_size=256)
-    return demo
+    return queue_policy.apply(demo)
 
 
 def launch_kwargs() -> dict[str, Any]:
@@ -59,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["CNN_PLAYGROUND_DATA"] = args.data_dir
     import torch  # imported here so that importing app.py stays light for tooling
 
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    torch.set_num_threads(1)  # one thread per job; the queue runs up to 2 model jobs at once
     build_demo().launch(server_name=args.host, server_port=args.port, **launch_kwargs())
 
 

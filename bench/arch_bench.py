@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import statistics
 import sys
 import time
@@ -23,27 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._common import Timer, percentile, served_app  # noqa: E402
 
-def _pct(xs: list[float], cpu: list[float] | None = None) -> str:
-    xs = sorted(xs)
-    p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
-    out = f"p50 {statistics.median(xs):7.2f} ms   p95 {p95:7.2f} ms"
+
+def _fmt(xs: list[float], cpu: list[float] | None = None) -> str:
+    """Median and p95 of wall times (ms), with the median CPU time when given."""
+    out = f"p50 {statistics.median(xs):7.2f} ms   p95 {percentile(xs, 0.95):7.2f} ms"
     if cpu:
         out += f"   (CPU time p50 {statistics.median(cpu):6.2f} ms)"
     return out + f"   (n={len(xs)})"
-
-
-class _Timer:
-    """Wall and process-CPU time of a block, in ms. On a shared, overloaded machine the CPU
-    time is the better estimate of what an idle machine's wall time would be."""
-
-    def __enter__(self) -> "_Timer":
-        self.w, self.c = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = 1000 * (time.perf_counter() - self.w)
-        self.cpu = 1000 * (time.process_time() - self.c)
 
 
 def bench_core() -> None:
@@ -55,23 +42,23 @@ def bench_core() -> None:
     import torchvision.models  # noqa: F401 - timed with the imports, not with the first table
 
     print(f"imports (torch, torchvision, playground.arch): {1000 * (time.perf_counter() - t0):.0f} ms")
-    with _Timer() as tm:
+    with Timer() as tm:
         tab = architecture_table("resnet50", "3x224x224")
     print(f"core cold   resnet50 3x224x224 (model built + traced): {tm.wall:.1f} ms (CPU {tm.cpu:.1f} ms)"
           f"  -> {tab.total_params:,} params, {tab.total_macs:,} MACs, {len(tab.rows)} rows")
     new, new_cpu = [], []
     for side in range(160, 160 + 8 * 16, 16):
-        with _Timer() as tm:
+        with Timer() as tm:
             architecture_table("resnet50", (3, side, side))
         new.append(tm.wall)
         new_cpu.append(tm.cpu)
-    print(f"core new shape (model cached, 8 sizes):       {_pct(new, new_cpu)}")
+    print(f"core new shape (model cached, 8 sizes):       {_fmt(new, new_cpu)}")
     cached = []
     for _ in range(200):
-        with _Timer() as tm:
+        with Timer() as tm:
             architecture_table("resnet50", "3x224x224")
         cached.append(tm.wall)
-    print(f"core cached:                                  {_pct(cached)}")
+    print(f"core cached:                                  {_fmt(cached)}")
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     t = time.perf_counter()
@@ -82,12 +69,6 @@ def bench_core() -> None:
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"resnet50 at 3x10^6x10^6: {dt:.1f} ms, {big.total_macs:,} MACs, tracemalloc peak "
           f"{peak / 2**20:.2f} MiB, max RSS grew {(rss1 - rss0) / 1024:.1f} MiB")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bench_api() -> None:
@@ -104,12 +85,10 @@ def bench_api() -> None:
     with gr.Blocks() as demo:
         build_architectures()
     demo.queue(default_concurrency_limit=2)
-    port = _free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with served_app(demo) as (_, url):
+        client = Client(url, verbose=False)
         client.predict("lenet5", "1x32x32", api_name="/architecture_table")  # connection warm-up
-        with _Timer() as tm:
+        with Timer() as tm:
             js = client.predict("resnet50", "3x224x224", api_name="/architecture_table")
         print(f"API cold    /architecture_table resnet50 3x224x224: {tm.wall:.1f} ms "
               f"(CPU {tm.cpu:.1f} ms, client + server) ({len(js['rows'])} rows)")
@@ -117,21 +96,19 @@ def bench_api() -> None:
         def series(name: str, shapes: list[str]) -> tuple[list[float], list[float]]:
             wall, cpu = [], []
             for shp in shapes:
-                with _Timer() as tm:
+                with Timer() as tm:
                     client.predict(name, shp, api_name="/architecture_table")
                 wall.append(tm.wall)
                 cpu.append(tm.cpu)
             return wall, cpu
 
         print(f"API new shape (8 sizes):                      "
-              f"{_pct(*series('resnet50', [f'3x{s}x{s}' for s in range(288, 416, 16)]))}")
+              f"{_fmt(*series('resnet50', [f'3x{s}x{s}' for s in range(288, 416, 16)]))}")
         print(f"API cached:                                   "
-              f"{_pct(*series('resnet50', ['3x224x224'] * 40))}")
+              f"{_fmt(*series('resnet50', ['3x224x224'] * 40))}")
         print(f"API cached lenet5 (12 rows: Gradio overhead): "
-              f"{_pct(*series('lenet5', ['1x32x32'] * 40))}")
-        raw_http(f"http://127.0.0.1:{port}")
-    finally:
-        demo.close()
+              f"{_fmt(*series('lenet5', ['1x32x32'] * 40))}")
+        raw_http(url.rstrip("/"))
 
 
 def raw_http(base: str) -> None:
@@ -141,7 +118,7 @@ def raw_http(base: str) -> None:
     wall, cpu = [], []
     with httpx.Client(timeout=30) as h:
         for _ in range(40):
-            with _Timer() as tm:
+            with Timer() as tm:
                 ev = h.post(f"{base}/gradio_api/call/architecture_table",
                             json={"data": ["resnet50", "3x224x224"]}).json()["event_id"]
                 body = h.get(f"{base}/gradio_api/call/architecture_table/{ev}").text
@@ -149,7 +126,7 @@ def raw_http(base: str) -> None:
                 raise RuntimeError(body[:300])
             wall.append(tm.wall)
             cpu.append(tm.cpu)
-    print(f"API cached via plain httpx (REST + SSE):      {_pct(wall, cpu)}")
+    print(f"API cached via plain httpx (REST + SSE):      {_fmt(wall, cpu)}")
 
 
 def main() -> None:

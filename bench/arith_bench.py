@@ -7,34 +7,23 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._common import percentile, time_ms  # noqa: E402
 from playground.arith import Conv2d, analyze, explain_invalid, layer_report  # noqa: E402
+# the 20-layer network whose layer count and shapes tests/test_arith_parse.py checks
+from tests.test_arith_parse import TWENTY  # noqa: E402
 
-TWENTY = """nn.Sequential(
-    nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
-    nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-    nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.LeakyReLU(0.1),
-    nn.Conv2d(64, 64, (3, 1), padding=(1, 0), groups=2), nn.GELU(), nn.AvgPool2d(2, ceil_mode=True),
-    nn.Dropout(0.25), nn.AdaptiveAvgPool2d((2, 2)), nn.Flatten(),
-    nn.Linear(256, 64), nn.Tanh(), nn.Linear(64, 10), nn.Softmax(dim=1),
-)"""
 BROKEN = TWENTY.replace("nn.Linear(256, 64)", "nn.Linear(400, 64)")
 
 
-def measure(fn, n: int = 300) -> tuple[float, float]:
-    for _ in range(20):
-        fn()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+def measure(fn: Callable[[], object], n: int = 300) -> tuple[float, float]:
+    """p50 and p95 (ms) of ``n`` calls after 20 warm-up calls."""
+    times = time_ms(fn, n, warmup=20)
+    return statistics.median(times), percentile(times, 0.95)
 
 
 def _broken() -> None:

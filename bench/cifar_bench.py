@@ -11,11 +11,9 @@ overlays and feature maps) without HTTP.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +23,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+from bench._common import percentile, served_app, time_ms  # noqa: E402
 
 
 def report(name: str, ms: list[float]) -> None:
-    print(f"{name:<44} n={len(ms):3d}  p50 {pct(ms, 0.5):7.1f} ms  p95 {pct(ms, 0.95):7.1f} ms  "
+    print(f"{name:<44} n={len(ms):3d}  p50 {percentile(ms, 0.5):7.1f} ms  p95 {percentile(ms, 0.95):7.1f} ms  "
           f"mean {statistics.mean(ms):7.1f} ms")
 
 
@@ -41,7 +36,6 @@ def main() -> None:
     p.add_argument("--n", type=int, default=40)
     args = p.parse_args()
     torch.set_num_threads(2)
-    import app as app_module
     from gradio_client import Client, handle_file
 
     from playground.cifar import data, service
@@ -51,34 +45,14 @@ def main() -> None:
     path = Path(tempfile.mkdtemp()) / "bench.jpg"
     img.save(path, quality=90)
 
-    service.classify_json(str(path))  # load both models once (lazy cache)
-    core = []
-    for _ in range(args.n):
-        t = time.perf_counter()
-        service.classify_json(str(path))
-        core.append((time.perf_counter() - t) * 1e3)
-    full = []
-    for _ in range(max(5, args.n // 4)):
-        t = time.perf_counter()
-        service.analyze(str(path), "resize", "stage3")
-        full.append((time.perf_counter() - t) * 1e3)
+    # one untimed call first: loads both models (lazy cache)
+    core = time_ms(lambda: service.classify_json(str(path)), args.n, warmup=1)
+    full = time_ms(lambda: service.analyze(str(path), "resize", "stage3"), max(5, args.n // 4))
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = app_module.build_demo()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                **app_module.launch_kwargs())
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        client.predict(handle_file(str(path)), "resize", api_name="/classify_cifar")  # warm-up
-        server = []
-        for _ in range(args.n):
-            t = time.perf_counter()
-            client.predict(handle_file(str(path)), "resize", api_name="/classify_cifar")
-            server.append((time.perf_counter() - t) * 1e3)
-    finally:
-        demo.close()
+    with served_app() as (_, url):
+        client = Client(url, verbose=False)
+        server = time_ms(lambda: client.predict(handle_file(str(path)), "resize", api_name="/classify_cifar"),
+                         args.n, warmup=1)
     print(f"torch threads {torch.get_num_threads()}, load average {open('/proc/loadavg').read().split()[:3]}")
     report("/classify_cifar via gradio_client (server)", server)
     report("service.classify_json (core, no HTTP)", core)

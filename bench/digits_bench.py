@@ -11,10 +11,9 @@ file transfer of the 7 pictures).
 from __future__ import annotations
 
 import argparse
-import socket
+import itertools
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +21,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import served_app, summary, time_ms  # noqa: E402
 from playground.digits.strokes import digit_strokes, random_placement, render  # noqa: E402
 from playground.ui import digits as ui  # noqa: E402
 
 
-def pct(ts: list[float]) -> str:
-    return f"p50 {np.percentile(ts, 50):.1f} ms, p95 {np.percentile(ts, 95):.1f} ms (n={len(ts)})"
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=100)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100,
+                    help="timed in-process calls; the round trip makes max(10, n // 4)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     tmp = Path(tempfile.mkdtemp())
@@ -43,33 +40,21 @@ def main() -> None:
         render(digit_strokes(i % 10, place), brush=brush).save(p)
         files.append(str(p))
     ui.classify_digit(files[0])  # warm-up: lazy model loading
-    ts = []
-    for i in range(args.n):
-        t = time.perf_counter()
-        ui.classify_digit(files[i % len(files)])
-        ts.append((time.perf_counter() - t) * 1000)
-    print(f"/classify_digit callback in-process (server compute incl. activation rendering): {pct(ts)}")
+    local = itertools.cycle(files)
+    ts = time_ms(lambda: ui.classify_digit(next(local)), args.n)
+    print("/classify_digit callback in-process (server compute incl. activation rendering): "
+          f"{summary(ts, method='linear')}")
 
-    import app as app_module
     from gradio_client import Client, handle_file
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = app_module.build_demo()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                **app_module.launch_kwargs())
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with served_app() as (_, url):
+        client = Client(url, verbose=False)
         client.predict(handle_file(files[0]), api_name="/classify_digit")
-        ts = []
-        for i in range(max(10, args.n // 4)):
-            t = time.perf_counter()
-            client.predict(handle_file(files[i % len(files)]), api_name="/classify_digit")
-            ts.append((time.perf_counter() - t) * 1000)
-        print(f"/classify_digit via gradio_client round trip (HTTP + queue + 7 PNGs): {pct(ts)}")
-    finally:
-        demo.close()
+        remote = itertools.cycle(files)
+        ts = time_ms(lambda: client.predict(handle_file(next(remote)), api_name="/classify_digit"),
+                     max(10, args.n // 4))
+        print("/classify_digit via gradio_client round trip (HTTP + queue + 7 PNGs): "
+              f"{summary(ts, method='linear')}")
 
 
 if __name__ == "__main__":

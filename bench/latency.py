@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench._common import percentile, served_app, time_ms  # noqa: E402
+
 SEQ20 = ("nn.Sequential(" + ", ".join(
     ["nn.Conv2d(3, 32, 3, padding=1)", "nn.BatchNorm2d(32)", "nn.ReLU()"]
     + ["nn.Conv2d(32, 32, 3, padding=1)", "nn.ReLU()", "nn.MaxPool2d(2)"] * 4
     + ["nn.Flatten()", "nn.Linear(512, 128)", "nn.ReLU()", "nn.Dropout(0.5)", "nn.Linear(128, 10)"]) + ")")
 """A 20-layer Sequential on 1×3×64×64 (conv/BN/ReLU/pool blocks, then a classifier)."""
-
-
-def _pct(xs: list[float], q: float) -> float:
-    s = sorted(xs)
-    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))] * 1000.0
 
 
 def _image_512() -> str:
@@ -97,13 +94,8 @@ def main(argv: list[str] | None = None) -> None:
             times[f"/{name}"].append(time.perf_counter() - t0)
 
     demo.process_api = timed  # type: ignore[method-assign]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                **app_module.launch_kwargs())
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with served_app(demo) as (_, url):
+        client = Client(url, verbose=False)
         rows = []
         for name, inputs, fn in cases:
             call_in = list(inputs)
@@ -116,15 +108,10 @@ def main(argv: list[str] | None = None) -> None:
             times[name].clear()
             for _ in range(args.n):
                 client.predict(*call_in, api_name=name)
-            direct = []
-            for _ in range(args.n):
-                t0 = time.perf_counter()
-                fn(*direct_in)
-                direct.append(time.perf_counter() - t0)
-            srv = times[name]
-            rows.append((name, _pct(srv, 0.5), _pct(srv, 0.95), _pct(direct, 0.5), _pct(direct, 0.95), len(srv)))
-    finally:
-        demo.close()
+            direct = time_ms(partial(fn, *direct_in), args.n)
+            srv = [1000.0 * t for t in times[name]]
+            rows.append((name, percentile(srv, 0.5), percentile(srv, 0.95), percentile(direct, 0.5),
+                         percentile(direct, 0.95), len(srv)))
     print(f"Layer Lab latency, {args.n} calls per endpoint, torch threads {torch.get_num_threads()}, "
           f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}")
     print(f"{'endpoint':<20}{'server p50':>12}{'server p95':>12}{'direct p50':>12}{'direct p95':>12}  (ms)")

@@ -29,13 +29,11 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.startup import (  # noqa: E402
-    call_args, free_port, rss_mb, sample_image, start_app, stop_app, wait_ready,
-)
+from bench._common import free_port, percentile  # noqa: E402
+from bench.startup import call_args, rss_mb, sample_image, start_app, stop_app, wait_ready  # noqa: E402
 
 # (substring of the api_name, weight): what students do most. Matched against existing endpoints.
 MIX = [
@@ -110,11 +108,6 @@ def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: t
         stop.wait(rng.uniform(0.5, 2.0))  # think time
 
 
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))] if xs else float("nan")
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=60)
@@ -164,11 +157,11 @@ def main(argv: list[str] | None = None) -> None:
         lat = stats.lat.get(name, [])
         errs = stats.err.get(name, [])
         starved = stats.tried.get(name, 0) > 0 and not lat
-        p95 = pct(lat, 95)
+        p95 = percentile(lat, 0.95)
         if lat and not any(w in name for w in SLOW_OK):
             worst_p95 = max(worst_p95, p95)
-        print(f"{name:34s} {len(lat):5d} {len(lat) / wall:6.2f} {pct(lat, 50) * 1e3:8.0f} "
-              f"{p95 * 1e3:8.0f} {pct(lat, 99) * 1e3:8.0f} {len(errs):6d}"
+        print(f"{name:34s} {len(lat):5d} {len(lat) / wall:6.2f} {percentile(lat, 0.50) * 1e3:8.0f} "
+              f"{p95 * 1e3:8.0f} {percentile(lat, 0.99) * 1e3:8.0f} {len(errs):6d}"
               + ("  STARVED" if starved else ""))
     conn = stats.err.get("<connect>", [])
     print(f"{'<connect> (Client() per user)':34s} {args.users - len(conn):5d} users connected, "

@@ -18,15 +18,15 @@ image parameters) and reports the resident memory (psutil RSS of the server proc
 children) and the size of ``assets/``. ``--importtime`` lists the slowest modules ``import app``
 pulls in beyond torch and gradio (the place to look if the overhead is high).
 
-The helpers ``free_port``, ``start_app``, ``wait_ready``, ``stop_app`` and ``call_defaults`` are
-shared with ``bench/load.py`` and ``tests/test_hosting.py``.
+The helpers ``start_app``, ``wait_http``, ``wait_ready``, ``stop_app`` and ``call_defaults`` are
+shared with ``bench/load.py`` and ``tests/test_hosting.py``; ``free_port`` lives in
+``bench/_common.py`` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,19 +36,17 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench._common import free_port  # noqa: E402 - tests/test_hosting.py imports it from here
+
 IMAGE_COMPONENTS = {"Image", "ImageEditor", "Sketchpad", "Paint", "File"}
 
 
 def is_image_component(name: str | None) -> bool:
     """Image-like parameters, including tabs' subclasses (``LenientImage``, ``LenientSketchpad``)."""
     return bool(name) and any(k in str(name) for k in ("Image", "Sketchpad", "Paint", "File"))
-
-
-def free_port() -> int:
-    """A TCP port that is free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_app(port: int, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = (),

@@ -17,19 +17,17 @@ import re
 import statistics
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import percentile, served_app  # noqa: E402
+
 
 def train_args(network: str, steps: int, seconds: float, seed: int = 0) -> tuple:
     return (network, "", "MNIST", "Adam", 2e-3, 128, "steps", steps, False, seed, 0, seconds)
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
 def latency(client, n: int) -> dict[str, list[float]]:  # noqa: ANN001
@@ -97,7 +95,7 @@ def under_load(url: str, n: int) -> None:
     print(f"inference with {running} trainings running (3 submitted, "
           f"MAX_CONCURRENT_TRAININGS=2), {n} calls each:")
     for name in idle:
-        i95, b95 = pct(idle[name], 0.95), pct(busy[name], 0.95)
+        i95, b95 = percentile(idle[name], 0.95), percentile(busy[name], 0.95)
         print(f"  {name:16s} idle p50 {statistics.median(idle[name]):7.1f} ms p95 {i95:7.1f} ms | "
               f"training p50 {statistics.median(busy[name]):7.1f} ms p95 {b95:7.1f} ms | "
               f"p95 ratio {b95 / i95:.2f}x ({'OK' if b95 < 2 * i95 else 'over 2x'})")
@@ -110,32 +108,16 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30, help="inference calls per measurement")
     ap.add_argument("--skip-accuracy", action="store_true")
     args = ap.parse_args()
-    demo = None
-    url = args.url
-    if url is None:
-        import socket
-
+    if args.url is None:
         import torch
 
-        import app as app_module
-
         torch.set_num_threads(2)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        demo = app_module.build_demo()
-        demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                    **app_module.launch_kwargs())
-        url = f"http://127.0.0.1:{port}/"
-    try:
+    with served_app() if args.url is None else nullcontext((None, args.url)) as (_, url):
         for net in ("LeNet-5", "SimpleCNN"):
             speed(url, net, args.steps)
         if not args.skip_accuracy:
             accuracy(url)
         under_load(url, args.n)
-    finally:
-        if demo is not None:
-            demo.close()
 
 
 if __name__ == "__main__":

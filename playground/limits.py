@@ -104,3 +104,6 @@ TRAIN_NICE: Final[int] = 10
 """Niceness of a live training's thread (Linux, per thread) so inference requests win the CPU."""
 MAX_CHECKPOINT_BYTES: Final[int] = 32 * 1024 * 1024
 """Memory for one training's checkpoints; fewer than MAX_CHECKPOINTS are kept for big networks."""
+
+# Longest echo of a user's input inside an error message (characters).
+MAX_ECHO_CHARS: Final[int] = 80

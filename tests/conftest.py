@@ -91,3 +91,18 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Let live trainings started by the tests stop before the interpreter exits.
+
+    A ``studio-training`` thread still inside a torch op at interpreter shutdown aborts the process
+    ("terminate called without an active exception", exit 134) even though every test passed.
+    An unpolled training stops itself after ``session.ABANDON_S``; wait for that (bounded)."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + 30
+    for t in threading.enumerate():
+        if t.name == "studio-training":
+            t.join(max(0.0, deadline - time.monotonic()))

@@ -121,3 +121,15 @@ def test_torch_check_large_input_uses_meta() -> None:
     got = builder.torch_check(r, code)
     assert got[-1][1] == (1, 64, 50_000, 50_000)
     assert torch.empty(0).device.type == "cpu"  # the default device is untouched
+
+
+def test_torch_check_beyond_int64_storage_is_explained() -> None:
+    """REGRESSION (issue 8 fuzz): a 1×3×10⁹×10⁹ input overflowed torch's storage size even on the
+    meta device (RuntimeError, shown as a bare 'Error'): now a ValueError naming the 2^63 limit."""
+    code = "nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU())"
+    r = builder.build(code, "1,3,1000000000,1000000000")
+    assert r.layers[-1].output_shape == (1, 16, 10**9, 10**9)  # the symbolic answer still stands
+    with pytest.raises(ValueError, match=r"2\^63 bytes"):
+        builder.torch_check(r, code)
+    just_fits = builder.build(code, "1,3,40000,40000")  # 25.6e9 elements: meta handles it
+    assert builder.torch_check(just_fits, code)[-1][1] == (1, 16, 40_000, 40_000)

@@ -11,7 +11,8 @@ from torch import nn
 from playground import weights
 from playground.cifar import models
 
-ARCHS = [("vgg", "vgg_air"), ("vgg", "vgg_tiny"), ("resnet", "resnet_air"), ("resnet", "resnet_tiny")]
+ARCHS = [("vgg", "vgg_air_wide"), ("vgg", "vgg_air"), ("vgg", "vgg_tiny"), ("resnet", "resnet_air_wide"),
+         ("resnet", "resnet_air"), ("resnet", "resnet_tiny")]
 
 
 @pytest.mark.parametrize("arch,cfg", ARCHS)
@@ -48,10 +49,10 @@ def test_wide_variants_build() -> None:
 
 
 def test_shipped_shapes() -> None:
-    """The shape comments in forward: 32 → 31 (2×2 stem) → 15 → 7 → 3."""
+    """The shape comments in forward: 32 → 31 (2×2 stem) → 15 → 7 → 3 (the shipped wide cfgs)."""
     for b in (models.vgg, models.resnet):
         _, feats = b().eval().forward_stages(torch.zeros(1, 3, 32, 32))
-        assert [tuple(f.shape[1:]) for f in feats] == [(64, 15, 15), (128, 7, 7), (128, 3, 3)]
+        assert [tuple(f.shape[1:]) for f in feats] == [(64, 15, 15), (256, 7, 7), (256, 3, 3)]
 
 
 def test_make_layers_groups_stages_at_downsampling_convs() -> None:

@@ -527,13 +527,25 @@ _state: dict[str, Any] = {}
 _summary: list[str] = []
 
 
+def run_async(coro: Any) -> Any:
+    """Run ``coro`` to completion on a fresh event loop in a thread of its own.
+
+    REGRESSION (CI): Playwright's sync API (the session-scoped ``browser`` fixture of the browser
+    tests that run earlier) keeps an asyncio loop running in the main thread, and
+    ``loop.run_until_complete`` refuses to start a second loop there ("Cannot run the event loop
+    while another loop is running"): all 96 fuzz tests failed in the full suite, not alone."""
+    with ThreadPoolExecutor(1, thread_name_prefix="fuzz-loop") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _warm_up() -> float:
     """Call every endpoint once with its defaults (loads lazy models); return RSS after, in MB."""
     if "rss0" not in _state:
-        loop = asyncio.new_event_loop()
-        for ep in endpoints():
-            loop.run_until_complete(call_in_process(ep, generate(ep, 1, 0)[0]))
-        loop.close()
+        async def all_defaults() -> None:
+            for ep in endpoints():
+                await call_in_process(ep, generate(ep, 1, 0)[0])
+
+        run_async(all_defaults())
         _state["rss0"] = _rss_mb()
     return float(_state["rss0"])
 
@@ -551,12 +563,8 @@ def test_fuzz_endpoint_in_process(api_name: str) -> None:
     ep = next(e for e in endpoints() if e.api_name == api_name)
     n = STREAM_CASES if ep.streaming else FUZZ_N
     cases = generate(ep, n, seed=zlib.crc32(api_name.encode()))
-    loop = asyncio.new_event_loop()
-    try:
-        ran, counts, times, problems = loop.run_until_complete(
-            run_cases(ep, cases, 0.0 if ep.streaming else BUDGET_S, min(MIN_CASES, n)))
-    finally:
-        loop.close()
+    ran, counts, times, problems = run_async(
+        run_cases(ep, cases, 0.0 if ep.streaming else BUDGET_S, min(MIN_CASES, n)))
     times.sort()
     line = (f"{api_name}: {ran}/{len(cases)} cases {counts}; p50 {times[len(times) // 2] * 1e3:.1f} ms, "
             f"max {times[-1] * 1e3:.0f} ms, total {sum(times):.1f} s")

@@ -158,3 +158,43 @@ def test_analyze_api_handles_odd_uploads(client, tmp_path: Path) -> None:  # noq
         assert out[2], name  # the agreement banner
     with pytest.raises(AppError, match="truncated|corrupt"):
         client.predict(handle_file(str(corpus["truncated_jpeg"])), "resize", "stage3", api_name="/analyze_cifar")
+
+
+# --- hostile API input (issue 8) ---------------------------------------------------------------
+def test_select_without_a_click_is_explained() -> None:
+    """An API call of select_cifar_test_image has no SelectData: a clear message, no AttributeError."""
+    with pytest.raises(ValueError, match="no test image selected"):
+        service.gallery_image(None)
+    with pytest.raises(gr.Error, match="no test image selected"):
+        ui.select_cb(None)  # type: ignore[arg-type]
+    # over HTTP Gradio builds the event object from the request's (missing) event data
+    for event_data in (None, [], "x", {"index": None}):
+        with pytest.raises(gr.Error, match="no test image selected"):
+            ui.select_cb(ui.Selection(None, event_data))
+    with pytest.raises(gr.Error, match="gallery position"):
+        ui.select_cb(ui.Selection(None, {"index": [1, 2], "value": None}))
+    for bad in (10**9, -1, "abc", [1], float("nan")):
+        with pytest.raises(ValueError, match="gallery position"):
+            service.gallery_image(bad)
+    img, caption = ui.select_cb(gr.SelectData(None, {"index": 0, "value": None}))
+    assert img.size == (32, 32) and f"#{service.gallery_indices()[0]}" in caption
+
+
+def test_mode_messages_are_short(photo: Path) -> None:
+    for mode in ("x" * 20_000, ["crop"], 5):
+        with pytest.raises(gr.Error, match="preprocess must be one of") as info:
+            ui.classify_cb(str(photo), mode)  # type: ignore[arg-type]
+        assert len(str(info.value.message)) < 200
+    with pytest.raises(gr.Error, match="preprocess must be one of"):
+        ui.analyze_cb(str(photo), "x" * 20_000, "stage3")
+    assert ui.classify_cb(str(photo), "")["preprocess"] == "resize"
+
+
+def test_analyze_input_is_lenient() -> None:
+    """A corrupt upload must reach playground.imageio (clear message), not gr.Image's decoder."""
+    from playground.ui.components import LenientImage
+
+    with gr.Blocks() as demo:
+        ui.build_cifar()
+    inputs = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "cifar-input"]
+    assert len(inputs) == 1 and isinstance(inputs[0], LenientImage)

@@ -121,11 +121,13 @@ def _tab_of_endpoints() -> dict[str, str]:
         if not fn.api_name:
             continue
         for block in list(fn.inputs) + list(fn.outputs):
-            node = block
-            while node is not None and not isinstance(node, gr.Tab):
+            node, tab = block, None
+            while node is not None:  # the outermost Tab: tabs nest sub-tabs (Layer Lab's views)
+                if isinstance(node, gr.Tab):
+                    tab = node
                 node = getattr(node, "parent", None)
-            if node is not None:
-                out[str(fn.api_name)] = str(node.label)
+            if tab is not None:
+                out[str(fn.api_name)] = str(tab.label)
                 break
     return out
 

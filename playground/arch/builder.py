@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, replace
 from math import prod
 
-from playground import arith, limits
+from playground import arith, limits, validate
+from playground.arch.jsonsafe import json_safe
 from playground.arith import Linear, NetworkReport, ShapeError
 
 INFER = 999_999_937  # stands for "?" while parsing (a prime no real layer uses)
@@ -102,9 +103,10 @@ class BuildResult:
         return sum(r.macs for r in self.layers)
 
     def to_json(self) -> dict:
-        """JSON-ready dict (the ``/build_network`` API answer)."""
+        """JSON-ready dict (the ``/build_network`` API answer); numbers beyond 2⁵³ and
+        non-finite ones are strings (see :func:`playground.arch.jsonsafe.json_safe`)."""
         last = self.layers[-1] if self.layers else None
-        return {
+        return json_safe({
             "input_shape": list(self.input_shape), "ok": self.error is None,
             "error": self.error, "error_index": self.error_index,
             "layers": [r.to_json() for r in self.layers],
@@ -114,7 +116,7 @@ class BuildResult:
             "inferred_in_features": [{"index": i, "name": n, "in_features": f}
                                      for i, n, f in self.inferred],
             "code": self.torch_code,
-        }
+        })
 
 
 def _substitute(code: str) -> str:
@@ -124,9 +126,18 @@ def _substitute(code: str) -> str:
 
 def parse(code: str) -> list[tuple[str, arith.LayerSpec]]:
     """Specs of pasted text (``?`` in a Linear's in_features allowed); ``ValueError`` otherwise."""
-    if not isinstance(code, str) or not code.strip():
+    if code is not None and not isinstance(code, str):
+        raise ValueError(f"the network must be text such as nn.Sequential(...); got {validate.echo(code)}")
+    if not code or not code.strip():
         raise ValueError("the network is empty: paste nn.Sequential(...) or add a layer")
     return arith.parse_network(_substitute(code))
+
+
+def parse_input(input_shape: object) -> tuple[int, ...]:
+    """The builder's input shape from text such as ``1x3x32x32`` (or a tuple of ints)."""
+    if not isinstance(input_shape, (str, tuple, list)):
+        raise ValueError(f"input shape must be text such as 1,3,32,32; got {validate.echo(input_shape)}")
+    return arith.parse_shape(input_shape)
 
 
 def runnable_code(specs: list[tuple[str, arith.LayerSpec]], shape: tuple[int, ...],
@@ -151,7 +162,7 @@ def build(code: str, input_shape: object) -> BuildResult:
     Raises ``ValueError`` only for text that cannot be parsed or an invalid input shape.
     """
     specs = parse(code)
-    shape = arith.parse_shape(input_shape)
+    shape = parse_input(input_shape)
     cur, resolved, inferred = shape, [], []
     for i, (name, spec) in enumerate(specs):
         if isinstance(spec, Linear) and spec.in_features == INFER:
@@ -179,6 +190,11 @@ def build(code: str, input_shape: object) -> BuildResult:
                            runnable_code(resolved, shape, None, 0, str(err)), None)
 
 
+TORCH_MAX_BYTES = 2**63
+"""PyTorch computes a storage's size in bytes as an int64: larger tensors cannot exist, not even on
+the ``meta`` device ("Storage size calculation overflowed")."""
+
+
 def torch_check(result: BuildResult, code: str) -> list[tuple[str, tuple[int, ...]]]:
     """Run the real ``torch.nn`` layers and return each layer's output shape as PyTorch gives it.
 
@@ -191,6 +207,11 @@ def torch_check(result: BuildResult, code: str) -> list[tuple[str, tuple[int, ..
     layers = [(n, replace(s, in_features=i) if isinstance(s, Linear) and s.in_features == INFER
                else s) for (n, s), i in zip(specs, _inferred_list(result, len(specs)))]
     big = max([prod(result.input_shape)] + [prod(r.output_shape) for r in result.layers])
+    if big * 4 >= TORCH_MAX_BYTES:
+        raise ValueError(f"the largest tensor here has {big:,} elements: its fp32 storage "
+                         f"({big * 4:.3g} bytes) is beyond what PyTorch can represent even on the "
+                         f"meta device (2^63 bytes), so it cannot be checked against PyTorch; the "
+                         f"shapes computed above are exact")
     device = "cpu" if big <= limits.MAX_TENSOR_ELEMENTS else "meta"
     out: list[tuple[str, tuple[int, ...]]] = []
     with torch.no_grad(), torch.device(device):
@@ -214,14 +235,13 @@ def _inferred_list(result: BuildResult, n: int) -> list[int]:
 
 def append_layer(code: str, layer_type: str, args: str) -> str:
     """``code`` with ``nn.<layer_type>(<args>)`` appended to its Sequential (the form composer)."""
-    if layer_type not in arith.LAYERS:
-        raise ValueError(f"unknown layer type {layer_type!r}; choose one of {sorted(arith.LAYERS)}")
-    args = (args or "").strip()
-    if len(args) > 200:
-        raise ValueError("layer arguments are too long (at most 200 characters)")
+    if not isinstance(layer_type, str) or layer_type not in arith.LAYERS:
+        raise ValueError(f"unknown layer type {validate.echo(layer_type)}; choose one of "
+                         f"{', '.join(sorted(arith.LAYERS))}")
+    args = validate.text(args, "layer arguments", 200).strip()
     layer = f"nn.{layer_type}({args})"
     parse(layer)  # validates the layer on its own (ValueError names what is wrong)
-    code = (code or "").strip()
+    code = validate.text(code, "the network code").strip()
     if not code:
         new = f"nn.Sequential(\n    {layer},\n)"
     elif code.endswith("]))"):

@@ -9,7 +9,9 @@ and the course quote for ILSVRC (ImageNet) top-5, and are labelled as such every
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from playground import validate
 from playground.arch import zoo
 from playground.arch.table import architecture_table
 
@@ -54,15 +56,43 @@ class Point:
     act_bytes: int
 
 
+def check_keys(keys: object) -> tuple[str, ...]:
+    """The architectures to compare: known keys, each once, in the given order.
+
+    ``None`` or an empty selection gives :data:`DEFAULT_SET`; anything else that is not a list of
+    registry keys is a ``ValueError`` naming the first bad entry.
+    """
+    if keys is None or (isinstance(keys, (list, tuple)) and not keys):
+        return DEFAULT_SET
+    if isinstance(keys, str):
+        keys = [keys]
+    if not isinstance(keys, (list, tuple)):
+        raise ValueError(f"architectures must be a list of names; got {validate.echo(keys)}")
+    known = zoo.names()
+    out: list[str] = []
+    for k in keys:
+        if not isinstance(k, str) or k.strip() not in known:
+            raise ValueError(f"unknown architecture {validate.echo(k)}; choose from: {', '.join(known)}")
+        if k.strip() not in out:
+            out.append(k.strip())
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)  # one entry per registry key: a few dozen small frozen records
+def point(key: str) -> Point:
+    """One architecture at its default input (traced once per process, then cached).
+
+    Cached apart from the per-shape table cache, which the explorer's arbitrary shapes can evict.
+    """
+    info = zoo.get(key)
+    t = architecture_table(info.key)
+    return Point(info.key, info.title, info.family, info.year, t.input_shape, t.total_params,
+                 t.total_macs, t.total_act_bytes)
+
+
 def points(keys: tuple[str, ...] | list[str] = DEFAULT_SET) -> list[Point]:
     """Parameters, MACs and activation memory of each architecture at its default input."""
-    out = []
-    for k in keys:
-        info = zoo.get(k)
-        t = architecture_table(k)
-        out.append(Point(k, info.title, info.family, info.year, t.input_shape, t.total_params,
-                         t.total_macs, t.total_act_bytes))
-    return out
+    return [point(k) for k in check_keys(keys)]
 
 
 def published_table() -> list[list[str]]:
@@ -107,7 +137,8 @@ def bubble_figure(keys: tuple[str, ...] | list[str] = DEFAULT_SET):  # noqa: ANN
                  fontsize=9)
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    # fixed margins instead of tight_layout(): same look for this fixed-size figure, ~0.2 s less
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.1, top=0.94)
     return fig
 
 

@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from playground import arith, limits
+from playground import arith, limits, validate
 from playground.arith import BatchNorm2d, Conv2d
 
 EXAMPLE_SOFTMAX = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
@@ -81,8 +81,8 @@ def mlp_vs_cnn(h: int = 200, w: int = 200, c: int = 3, kernel: int = 3,
                out_channels: int = 64) -> MlpVsCnn:
     """``(H·W·C)²`` FC weights (bias left out), ``4·`` bytes each, against ``Conv2d(C, C_out, k)``."""
     for name, v in (("H", h), ("W", w), ("C", c), ("kernel", kernel), ("out channels", out_channels)):
-        if not isinstance(v, int) or v < 1 or v > 100_000:
-            raise ValueError(f"{name} must be an integer between 1 and 100,000, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1 or v > 100_000:
+            raise ValueError(f"{name} must be an integer between 1 and 100,000, got {validate.echo(v)}")
     conv = arith.layer_report(Conv2d(c, out_channels, kernel, padding=kernel // 2), (1, c, h, w))
     n = h * w * c
     return MlpVsCnn(n, n * n, 4 * n * n, conv.params, conv.macs, conv.output_shape)
@@ -196,6 +196,8 @@ def parse_tensor(text: str) -> list[list[float]]:
             data = json.loads(s)
         except json.JSONDecodeError as e:
             raise ValueError(f"not a nested list of numbers: {e.msg}") from None
+        except RecursionError:
+            raise ValueError("the tensor is nested too deeply; give a 2-D list such as [[1, 2], [3, 4]]") from None
         if isinstance(data, list) and data and all(isinstance(v, (int, float)) for v in data):
             data = [data]
         if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
@@ -216,13 +218,13 @@ def parse_tensor(text: str) -> list[list[float]]:
 
 def _num(v: object) -> float:
     if isinstance(v, bool):
-        raise ValueError(f"not a number: {v!r}")
+        raise ValueError(f"not a number: {validate.echo(v)}")
     try:
         f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"not a number: {v!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"not a number: {validate.echo(v)}") from None
     if f != f or f in (float("inf"), float("-inf")):
-        raise ValueError(f"numbers must be finite, got {v!r}")
+        raise ValueError(f"numbers must be finite, got {validate.echo(v)}")
     return f
 
 
@@ -232,8 +234,7 @@ def activate(values: list[list[float]], kind: str, slope: float = 0.01, dim: int
     import torch
     from torch import nn
 
-    if kind not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {kind!r}")
+    kind = validate.choice(kind, ACTIVATIONS, "activation")
     x = torch.tensor(values, dtype=torch.float32)  # PyTorch's default dtype, as in the course
     if kind == "Softmax" and not -x.dim() <= dim < x.dim():
         raise ValueError(f"dim must be in [{-x.dim()}, {x.dim() - 1}] for a {x.dim()}-D tensor, got {dim}")
@@ -286,8 +287,7 @@ def group_ids(kind: str, shape: tuple[int, int, int, int], groups: int = 2) -> l
     ids = {"BatchNorm2d": lambda i, j: j, "LayerNorm": lambda i, j: i,
            "InstanceNorm2d": lambda i, j: i * c + j,
            "GroupNorm": lambda i, j: i * groups + j // (c // groups)}
-    if kind not in ids:
-        raise ValueError(f"normalisation must be one of {', '.join(NORMS)}, got {kind!r}")
+    kind = validate.choice(kind, NORMS, "normalisation")
     f = ids[kind]
     return [[[[f(i, j)] * w for _ in range(h)] for j in range(c)] for i in range(n)]
 

@@ -10,6 +10,7 @@ import re
 from math import prod
 
 from playground import limits
+from playground.validate import echo
 
 _SPLIT = re.compile(r"[x×*,\s()\[\]]+")
 
@@ -28,7 +29,7 @@ def parse_input_shape(value: object, default: tuple[int, int, int]) -> tuple[int
             try:
                 dims.append(int(p))
             except ValueError:
-                raise ValueError(f"input shape must be integers like 3x224x224, got {value!r}") from None
+                raise ValueError(f"input shape must be integers like 3x224x224, got {echo(value)}") from None
     elif isinstance(value, int) and not isinstance(value, bool):
         dims = [value]
     elif isinstance(value, (tuple, list)):
@@ -38,10 +39,10 @@ def parse_input_shape(value: object, default: tuple[int, int, int]) -> tuple[int
                 if isinstance(v, float) and v.is_integer():
                     v = int(v)
                 else:
-                    raise ValueError(f"input shape must hold integers, got {v!r} in {value!r}")
+                    raise ValueError(f"input shape must hold integers, got {echo(v)} in {echo(value)}")
             dims.append(v)
     else:
-        raise ValueError(f"input shape must be text like 3x224x224 or a tuple, got {value!r}")
+        raise ValueError(f"input shape must be text like 3x224x224 or a tuple, got {echo(value)}")
     if len(dims) == 1:
         dims = [1, default[0], dims[0], dims[0]]
     elif len(dims) == 2:
@@ -50,7 +51,7 @@ def parse_input_shape(value: object, default: tuple[int, int, int]) -> tuple[int
         dims = [1, *dims]
     elif len(dims) != 4:
         raise ValueError(f"input shape needs 1 to 4 numbers (side, HxW, CxHxW or NxCxHxW), "
-                         f"got {len(dims)}: {value!r}")
+                         f"got {len(dims)}: {echo(value)}")
     for label, d in zip(("batch N", "channels C", "height H", "width W"), dims):
         if d < 1:
             raise ValueError(f"{label} must be >= 1, got {d}")

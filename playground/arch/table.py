@@ -39,6 +39,7 @@ from math import prod
 from torch import nn
 
 from playground.arch import zoo
+from playground.arch.jsonsafe import json_safe
 from playground.arch.shapes import parse_input_shape
 from playground.arch.trace import POOLS, Call, fmt, geometry, trace
 
@@ -102,8 +103,9 @@ class ArchTable:
     input_bytes: int
 
     def to_json(self) -> dict:
-        """JSON-ready dict: ``rows``, ``blocks`` and totals (Python ints, exact)."""
-        return {
+        """JSON-ready dict: ``rows``, ``blocks`` and totals (Python ints, exact; beyond 2⁵³ as
+        decimal strings, see :func:`playground.arch.jsonsafe.json_safe`)."""
+        return json_safe({
             "name": self.name, "title": self.title, "input_shape": list(self.input_shape),
             "output_shape": list(self.output_shape),
             "rows": [_jsonable(asdict(r)) for r in self.rows],
@@ -111,7 +113,7 @@ class ArchTable:
             "total_params": self.total_params, "total_macs": self.total_macs,
             "total_act_bytes": self.total_act_bytes, "input_bytes": self.input_bytes,
             "receptive_field": list(self.rows[-1].rf) if self.rows and self.rows[-1].rf else "all",
-        }
+        })
 
 
 def _jsonable(d: dict) -> dict:

@@ -3,14 +3,28 @@ turned into ``gr.Error`` (no traceback reaches the user). Each returns plain val
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import gradio as gr
 
+from playground import limits, validate
 from playground.arch import builder, compare, concepts, course, render, zoo
 from playground.arch.table import architecture_json, architecture_table
+
+MAX_MESSAGE_CHARS = 400
+"""Longest error message shown; longer ones (a huge input echoed by a parser) are cut."""
+_LONG_QUOTE = re.compile(r"(['\"])([^'\"]{%d,})\1" % (limits.MAX_ECHO_CHARS + 1))
+
+
+def short_message(msg: str, n: int = MAX_MESSAGE_CHARS) -> str:
+    """``msg`` with each quoted input longer than ``limits.MAX_ECHO_CHARS`` cut, then at most
+    ``n`` characters: a parser deep in the core may quote a whole 1 MB input back."""
+    msg = _LONG_QUOTE.sub(lambda m: m.group(1) + m.group(2)[:limits.MAX_ECHO_CHARS] + "…"
+                          + m.group(1) + f" ({len(m.group(2)):,} characters)", msg)
+    return msg if len(msg) <= n else msg[: n - 1] + "…"
 
 
 def _user_errors(fn: Callable) -> Callable:
@@ -19,7 +33,7 @@ def _user_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except ValueError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            raise gr.Error(short_message(str(e)), print_exception=False) from None
     return inner
 
 
@@ -61,7 +75,7 @@ def on_arch_change(name: str) -> str:
 @_user_errors
 def course_view(key: str) -> tuple[str, str, str]:
     """(table HTML, notes Markdown, plain text) of one course table."""
-    ct = course.course_table(key)
+    ct = course.course_table(validate.choice(key, list(course.COURSE_TABLES), "course table"))
     head = ("layer", "type", "input", "output", "kernel", "stride", "padding", "params")
     rows = "".join(
         "<tr>" + "".join(f"<td>{render.escape(str(c))}</td>" for c in (
@@ -82,7 +96,7 @@ def course_view(key: str) -> tuple[str, str, str]:
 @_user_errors
 def compare_view(keys: list[str]) -> tuple[Any, list[list[str]], list[list[str]]]:
     """(bubble figure, numbers table, published summary)."""
-    keys = list(keys or compare.DEFAULT_SET)
+    keys = compare.check_keys(keys)
     return compare.bubble_figure(keys), compare.points_table(keys), compare.published_table()
 
 
@@ -124,9 +138,7 @@ def build_view(code: str, shape: str) -> tuple[str, str, str, dict]:
 @_user_errors
 def preset(key: str) -> tuple[str, str, str]:
     """(code, shape, note) of a preset."""
-    if key not in builder.PRESETS:
-        raise ValueError(f"unknown preset {key!r}")
-    p = builder.PRESETS[key]
+    p = builder.PRESETS[validate.choice(key, list(builder.PRESETS), "preset")]
     return p.code, p.shape, f"*{p.note}*"
 
 
@@ -198,17 +210,25 @@ def load_shared(request: gr.Request) -> tuple:
 
 
 # --- concepts ------------------------------------------------------------------------------------
+def _ints(pairs: tuple[tuple[Any, str], ...], lo: int, hi: int) -> tuple[int, ...]:
+    """Each ``(value, setting name)`` as a whole number in ``[lo, hi]`` (``ValueError`` naming it)."""
+    return tuple(validate.integer(v, name, lo, hi) for v, name in pairs)
+
+
 @_user_errors
 def stacked_view(channels: float, bias: bool) -> list[list[str]]:
     """Rows: layers, RF, stacked params, single-kernel params, saving."""
+    c = validate.integer(channels, "channels C", 1, 4096)
     return [[str(r.layers), f"{r.rf}×{r.rf}", f"{r.stacked_params:,}", f"{r.big_params:,}",
-             f"−{r.saving:.1%}"] for r in concepts.stacked_vs_big(int(channels), 5, bool(bias))]
+             f"−{r.saving:.1%}"] for r in concepts.stacked_vs_big(c, 5, bool(bias))]
 
 
 @_user_errors
 def mlp_view(h: float, w: float, c: float, k: float, c_out: float) -> str:
     """Markdown comparison of a same-size FC layer and a conv layer."""
-    m = concepts.mlp_vs_cnn(int(h), int(w), int(c), int(k), int(c_out))
+    h, w, c, k, c_out = _ints(((h, "H"), (w, "W"), (c, "C"), (k, "conv kernel"),
+                               (c_out, "conv C_out")), 1, 100_000)
+    m = concepts.mlp_vs_cnn(h, w, c, k, c_out)
     return (f"Input {int(h)}×{int(w)}×{int(c)} = **{m.inputs:,}** values.\n\n"
             f"- Fully connected to the same size: ({m.inputs:,})² = **{m.fc_weights:,}** weights "
             f"(≈ {m.fc_weights:.3g}), **{m.fc_bytes / 1e9:,.1f} GB** in fp32 (4 bytes each; "
@@ -222,7 +242,9 @@ def mlp_view(h: float, w: float, c: float, k: float, c_out: float) -> str:
 @_user_errors
 def inception_view(h: float, w: float, c_in: float, c_red: float, c_out: float, k: float) -> str:
     """Markdown: direct k×k conv against 1×1 reduction + k×k conv."""
-    r = concepts.inception_reduction(int(h), int(w), int(c_in), int(c_red), int(c_out), int(k))
+    h, w, c_in, c_red, c_out, k = _ints(((h, "H"), (w, "W"), (c_in, "C_in"), (c_red, "C_reduce"),
+                                        (c_out, "C_out"), (k, "kernel")), 1, limits.MAX_DIM)
+    r = concepts.inception_reduction(h, w, c_in, c_red, c_out, k)
     lines = ["| path | layer | output | params | MACs |", "|---|---|---|---|---|"]
     for label, reps in (("direct", r.direct), ("with 1×1 reduction", r.reduced)):
         for rep in reps:
@@ -238,7 +260,9 @@ def inception_view(h: float, w: float, c_in: float, c_red: float, c_out: float, 
 @_user_errors
 def residual_view(c_in: float, c_out: float, h: float, w: float, stride: float) -> str:
     """Markdown: both branches' shapes and the shortcut decision."""
-    r = concepts.residual_block(int(c_in), int(c_out), int(h), int(w), int(stride))
+    c_in, c_out, h, w, stride = _ints(((c_in, "C_in"), (c_out, "C_out"), (h, "H"), (w, "W"),
+                                       (stride, "stride")), 1, limits.MAX_DIM)
+    r = concepts.residual_block(c_in, c_out, h, w, stride)
     lines = ["| branch | layer | output | params |", "|---|---|---|---|"]
     for rep in r.main:
         lines.append(f"| main F(x) | `{rep.code}` | {render.fmt_shape(rep.output_shape)} | "
@@ -257,8 +281,12 @@ def residual_view(c_in: float, c_out: float, h: float, w: float, stride: float) 
 @_user_errors
 def activation_view(text: str, kind: str, slope: float, dim: float) -> str:
     """HTML: the input and the activation's output (torch, float32)."""
-    x = concepts.parse_tensor(text)
-    y = concepts.activate(x, kind, float(slope), int(dim))
+    x = concepts.parse_tensor(validate.text(text, "tensor"))
+    kind = validate.choice(kind, concepts.ACTIVATIONS, "activation")
+    # each setting is checked only where it is used (the other one may hold anything)
+    slope = validate.number(slope, "LeakyReLU negative_slope", -1e6, 1e6) if kind == "LeakyReLU" else 0.01
+    dim = validate.integer(dim, "Softmax dim", -2, 1) if kind == "Softmax" else 1
+    y = concepts.activate(x, kind, slope, dim)
     label = {"LeakyReLU": f"LeakyReLU(negative_slope={slope:g})", "Softmax": f"Softmax(dim={int(dim)})"}
     html = (render.TABLE_CSS + render.values_html(x, "input", 1)
             + render.values_html(y, f"{label.get(kind, kind + '()')} (torch, float32)", 4))
@@ -273,8 +301,13 @@ def activation_view(text: str, kind: str, slope: float, dim: float) -> str:
 def norm_view(n: float, c: float, h: float, w: float, seed: float, kind: str, groups: float,
               steps: float) -> tuple[str, str]:
     """(HTML grid coloured by shared statistics, Markdown stats and BatchNorm train/eval)."""
-    x = concepts.sample_tensor(int(n), int(c), int(h), int(w), int(seed))
-    v = concepts.normalise(x, kind, int(groups), int(steps))
+    n, c, h, w = _ints(((n, "N"), (c, "C"), (h, "H"), (w, "W")), 1, limits.MAX_CONCEPT_ELEMENTS)
+    seed = validate.integer(seed, "seed", -(2**63), 2**64 - 1)
+    kind = validate.choice(kind, concepts.NORMS, "layer")
+    groups = validate.integer(groups, "GroupNorm groups", 1, limits.MAX_CONCEPT_ELEMENTS)
+    steps = validate.integer(steps, "BatchNorm training passes", 1, 100)
+    x = concepts.sample_tensor(n, c, h, w, seed)
+    v = concepts.normalise(x, kind, groups, steps)
     html = render.norm_html(v.x, v.group, v.out_train,
                             f"{kind}: same colour = same mean/variance; top: input, bold: output"
                             + (" (train mode)" if kind == "BatchNorm2d" else ""))

@@ -29,6 +29,8 @@ from functools import lru_cache
 import torch
 from torch import nn
 
+from playground import validate
+
 # (out_channels, kernel, stride, padding) | "LRN" | "M" (3×3/2 overlapping max-pool)
 ALEXNET_ORIGINAL_CFG: list = [
     (96, 11, 4, 0), "LRN", "M", (256, 5, 1, 2), "LRN", "M",
@@ -197,7 +199,7 @@ def names() -> list[str]:
 def get(name: str) -> ArchInfo:
     """The entry for ``name``; ``ValueError`` naming the choices for an unknown one."""
     if not isinstance(name, str) or name.strip() not in registry():
-        raise ValueError(f"unknown architecture {name!r}; choose one of: {', '.join(names())}")
+        raise ValueError(f"unknown architecture {validate.echo(name)}; choose one of: {', '.join(names())}")
     return registry()[name.strip()]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from playground import imageio
+from playground import imageio, validate
 from playground.cifar import data, inference, viz
 
 GALLERY_PER_CLASS = 4
@@ -71,6 +71,7 @@ def agreement_html(preds: dict[str, inference.Prediction]) -> str:
 
 def analyze(source: Any, mode: str = "resize", stage: str | None = None) -> Analysis:
     """Run both shipped models on an upload: top-5, Grad-CAM overlay and stage feature maps."""
+    mode = check_mode(mode)
     img, note = load_upload(source)
     prep = inference.prepare(img, mode)
     preds: dict[str, inference.Prediction] = {}
@@ -89,6 +90,11 @@ def analyze(source: Any, mode: str = "resize", stage: str | None = None) -> Anal
     return Analysis(viz.upscale(prep.small, 160), note, agreement_html(preds), views)
 
 
+def check_mode(mode: Any) -> str:
+    """The preprocess mode ("resize" or "crop"); ``ValueError`` naming the choices otherwise."""
+    return validate.choice(mode, [m.value for m in inference.Preprocess], "preprocess")
+
+
 def _mode_text(mode: str) -> str:
     return "centre crop" if inference.Preprocess(mode) is inference.Preprocess.CROP else "resize of the whole image"
 
@@ -99,6 +105,7 @@ def _stage_choices(model: Any) -> list[str]:
 
 def classify_json(source: Any, mode: str = "resize") -> dict[str, Any]:
     """The ``/classify_cifar`` answer: per model, top-5 labels with probabilities (+ Grad-CAM)."""
+    mode = check_mode(mode)
     img, note = load_upload(source)
     prep = inference.prepare(img, mode)
     out: dict[str, Any] = {"input_size": list(img.size), "note": note, "preprocess": inference.Preprocess(mode).value}
@@ -118,6 +125,20 @@ def test_image(index: int) -> tuple[Image.Image, str]:
     if not 0 <= index < len(y):
         raise ValueError(f"test image index must be in [0, {len(y)}), got {index}")
     return Image.fromarray(np.array(x[index])), f"CIFAR-10 test image #{index}: true label **{data.CLASSES[int(y[index])]}**"
+
+
+def gallery_image(position: Any) -> tuple[Image.Image, str]:
+    """The test image at ``position`` in the gallery (a click's ``SelectData.index``).
+
+    ``None`` (an API call with no click) or a position outside the gallery is a ``ValueError``.
+    """
+    if position is None:
+        raise ValueError("no test image selected: click an image in the CIFAR-10 gallery")
+    if data.cifar_dir() is None:
+        raise ValueError(data.DATA_HINT)
+    idx = gallery_indices()
+    i = validate.integer(position, "gallery position", 0, len(idx) - 1)
+    return test_image(idx[i])
 
 
 def random_test_image(rng: random.Random | None = None) -> tuple[Image.Image, str]:

@@ -7,15 +7,17 @@ Parameters per layer: conv ``C_out·(C_in·k² + 1)``, linear ``out·(in + 1)``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from matplotlib.figure import Figure
 from PIL import Image
 
 from playground.digits import render
 from playground.digits.inference import LENET, MLP, load_model
 from playground.digits.models import Net
+
+if TYPE_CHECKING:  # matplotlib is imported on first use: it is not needed to start the app
+    from matplotlib.figure import Figure
 
 
 def layer_table(model: Net) -> str:
@@ -52,6 +54,8 @@ def summary(metas: dict[str, dict[str, Any]]) -> str:
 
 def curves(metas: dict[str, dict[str, Any]]) -> Figure:
     """Train/test loss and test accuracy per epoch, from the metadata's history."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 3.2), dpi=90, layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
     for title, m in metas.items():
@@ -69,6 +73,8 @@ def curves(metas: dict[str, dict[str, Any]]) -> Figure:
 
 def classes(metas: dict[str, dict[str, Any]], confusion_of: str) -> Figure:
     """Per-class accuracy of each model, and the confusion matrix of ``confusion_of``."""
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 3.8), dpi=90, layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
     width = 0.8 / len(metas)

@@ -16,6 +16,7 @@ and centred in a 28×28 field by their centre of mass (LeCun et al.). We do the 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +65,9 @@ def to_gray(source: Any) -> tuple[np.ndarray, str]:
         img = Image.fromarray(source)  # fast path: an L-mode array
     else:
         img = _composite_contrasting(source)
-    if min(img.size) < limits.DIGIT_MIN_SIDE:
-        raise ValueError(f"the image is {img.width}×{img.height} px: too small to hold a digit "
+    w, h = imageio.original_size(img)
+    if min(w, h) < limits.DIGIT_MIN_SIDE:
+        raise ValueError(f"the image is {w}×{h} px: too small to hold a digit "
                          f"(need at least {limits.DIGIT_MIN_SIDE} px per side)")
     img, note = imageio.downscale(img, limits.WORK_IMAGE_SIDE)
     return np.asarray(img, dtype=np.float32) / 255.0, note
@@ -77,10 +79,11 @@ def _composite_contrasting(source: Any) -> Image.Image:
     With ``W`` and ``B`` the composites on white and on black, the opacity is ``α = 1 − (W − B)/255``
     and the opaque pixels' grey level is ``B / α``; light ink (mean > 0.5) goes on black.
     """
-    on_white = imageio.load_image(source, "L", background=(255, 255, 255))
+    side = limits.WORK_IMAGE_SIDE
+    on_white = imageio.load_image(source, "L", background=(255, 255, 255), max_side=side)
     if not _may_have_alpha(source):
         return on_white
-    on_black = imageio.load_image(source, "L", background=(0, 0, 0))
+    on_black = imageio.load_image(source, "L", background=(0, 0, 0), max_side=side)
     w = np.asarray(on_white, dtype=np.float32)
     b = np.asarray(on_black, dtype=np.float32)
     alpha = 1.0 - (w - b) / 255.0
@@ -91,11 +94,18 @@ def _composite_contrasting(source: Any) -> Image.Image:
 
 
 def _may_have_alpha(source: Any) -> bool:
-    """False only for values known to be opaque (RGB/L arrays), to skip the second composite."""
+    """False only for values known to be opaque (RGB/L arrays, files whose header says so), to
+    skip the second composite (a second decode of a big photo)."""
     if isinstance(source, np.ndarray):
         return source.ndim == 3 and source.shape[2] == 4
     if isinstance(source, Image.Image):
-        return source.mode in ("RGBA", "LA", "PA", "P")
+        return source.mode in ("RGBA", "LA", "PA", "P") or "transparency" in source.info
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            with Image.open(source) as img:  # reads the header only
+                return img.mode in ("RGBA", "LA", "PA", "P") or "transparency" in img.info
+        except Exception:  # noqa: BLE001 - unreadable: the loader has already explained it
+            return True
     return True
 
 

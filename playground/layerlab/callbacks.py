@@ -14,8 +14,9 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from playground import arith, limits
+from playground import arith, limits, validate
 from playground.layerlab import controls as ctl
+from playground.layerlab import report
 from playground.layerlab.examples import run_example
 from playground.layerlab.features import feature_maps, image_to_array
 from playground.layerlab.geometry import parse_padding
@@ -62,35 +63,48 @@ def lab_summary(*values: Any) -> tuple[str, str, str, str, str]:
 
 def layer_controls(layer: str) -> list[Any]:
     """Visibility updates of the controls (``CONTROLS`` order, without the layer selector)."""
-    rel = ctl.RELEVANT.get(layer, ctl.RELEVANT["Conv2d"])
+    try:
+        rel = ctl.RELEVANT[validate.choice(layer, ctl.LAYER_TYPES, "layer type")]
+    except ValueError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
     return [gr.update(visible=name in rel) for name in ctl.CONTROLS[1:]]
+
+
+def paste_values(code: Any, n: Any, c: Any, h: Any, w: Any) -> tuple[str, str]:
+    """(code, "N,C,H,W") for the paste-PyTorch box; ``ValueError`` naming a bad value."""
+    text = validate.text(code, "the generated code")
+    dims = [validate.integer(v, name, 1, limits.MAX_DIM)
+            for v, name in ((n, "batch N"), (c, "channels C"), (h, "height H"), (w, "width W"))]
+    return text, ",".join(map(str, dims))
 
 
 def send_to_paste(code: str, n: Any, c: Any, h: Any, w: Any) -> tuple[str, str]:
     """Copy the generated code and the input shape into the paste-PyTorch box."""
-    return code or "", f"{n},{c},{h},{w}"
-
-
-# paste PyTorch ------------------------------------------------------------------------------------
-def analyze_json(code: str, shape: str) -> dict:
-    """``/analyze``: PyTorch text + input shape → the per-layer JSON (gr.Error when invalid)."""
     try:
-        return arith.analyze(code or "", shape or "").to_json()
+        return paste_values(code, n, c, h, w)
     except ValueError as exc:
         raise gr.Error(str(exc), print_exception=False) from None
 
 
-def analyze_table(report: dict | None) -> tuple[list[list[Any]], str]:
+# paste PyTorch ------------------------------------------------------------------------------------
+def analyze_json(code: str, shape: str) -> dict:
+    """``/analyze``: PyTorch text + input shape → the per-layer JSON (gr.Error when invalid).
+
+    Integers beyond 2**53 (totals of huge symbolic inputs) come as decimal strings."""
+    try:
+        code = validate.text(code, "PyTorch code")
+        shape = validate.text(shape, "input shape", max_chars=200)
+        return report.json_safe(arith.analyze(code, shape).to_json())
+    except ValueError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+
+
+def analyze_table(rep: dict | None) -> tuple[list[list[Any]], str]:
     """Rows of the per-layer table and a totals line from ``/analyze``'s JSON."""
-    if not report or "layers" not in report:
-        return [], ""
-    rows = [[ly["name"], ly["type"], _fmt_shape(ly["input_shape"]), _fmt_shape(ly["output_shape"]),
-             _fmt_shape(ly.get("weight_shape")), f"{ly['params']:,}", f"{ly['macs']:,}",
-             "×".join(map(str, (ly.get("receptive_field") or {}).get("size", []))) or "—"]
-            for ly in report["layers"]]
-    totals = (f"**Output** `{_fmt_shape(report['output_shape'])}` · **parameters** "
-              f"{report['total_params']:,} · **MACs** {report['total_macs']:,}")
-    return rows, totals
+    try:
+        return report.table(rep)
+    except ValueError as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
 
 
 # pictures -----------------------------------------------------------------------------------------
@@ -191,9 +205,9 @@ def _finite(v: Any, name: str) -> float:
     try:
         f = float(v)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {str(v)[:30]!r}") from None
+        raise ValueError(f"{name} must be a number, got {validate.echo(v, 30)}") from None
     if not np.isfinite(f):
-        raise ValueError(f"{name} must be a finite number, got {v}")
+        raise ValueError(f"{name} must be a finite number, got {validate.echo(v, 30)}")
     return f
 
 
@@ -287,9 +301,9 @@ def load_example(key: str) -> list[Any]:
     except ValueError as exc:
         raise gr.Error(str(exc), print_exception=False) from None
     merged = ctl.with_changes(ctl.LabSettings(), **ex.settings)
-    report = arith.analyze(ex.code, ex.input_shape).to_json()
-    rows, totals = analyze_table(report)
-    return ([ex.markdown, ex.code, ex.input_shape, report, rows, totals]
+    rep = report.json_safe(arith.analyze(ex.code, ex.input_shape).to_json())
+    rows, totals = analyze_table(rep)
+    return ([ex.markdown, ex.code, ex.input_shape, rep, rows, totals]
             + [getattr(merged, n) for n in ctl.CONTROLS])
 
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from playground import arith, limits
+from playground import arith, limits, validate
 
 __all__ = ["LAYER_TYPES", "CONTROLS", "RELEVANT", "LabSettings", "LabSummary", "as_int",
            "settings_from_values", "spec_kwargs", "summarize", "PADDING_MODES"]
@@ -96,7 +96,7 @@ def as_int(v: Any, name: str) -> int:
     """A control value → int. Text, NaN, infinities and non-whole numbers raise a ValueError that
     names the control (ranges are checked by the arithmetic core, never clamped)."""
     if isinstance(v, bool):
-        raise ValueError(f"{name} must be a whole number, got {v!r}")
+        raise ValueError(f"{name} must be a whole number, got {validate.echo(v)}")
     if v is None or (isinstance(v, str) and not v.strip()):
         raise ValueError(f"{name} is empty: type a whole number")
     if isinstance(v, int):
@@ -104,11 +104,11 @@ def as_int(v: Any, name: str) -> int:
     try:
         f = float(v)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, got {str(v)[:30]!r}") from None
+        raise ValueError(f"{name} must be a whole number, got {validate.echo(v, 30)}") from None
     if math.isnan(f) or math.isinf(f):
-        raise ValueError(f"{name} must be a finite whole number, got {v}")
+        raise ValueError(f"{name} must be a finite whole number, got {validate.echo(v, 30)}")
     if f != int(f):
-        raise ValueError(f"{name} must be a whole number, got {v}; use {math.floor(f)} or {math.ceil(f)}")
+        raise ValueError(f"{name} must be a whole number, got {f:g}; use {math.floor(f)} or {math.ceil(f)}")
     return int(f)
 
 
@@ -164,7 +164,7 @@ def spec_kwargs(s: LabSettings) -> dict[str, Any]:
     """The ``torch.nn`` constructor arguments of the chosen layer (ValueError on bad text)."""
     L = s.layer
     if L not in LAYER_TYPES:
-        raise ValueError(f"layer type must be one of {', '.join(LAYER_TYPES)}, got {L!r}")
+        raise ValueError(f"layer type must be one of {', '.join(LAYER_TYPES)}, got {validate.echo(L)}")
     if L.startswith("Adaptive"):
         return {"output_size": _output_size(s.output_size)}
     kw: dict[str, Any] = {"kernel_size": _pair(s.kernel_h, s.kernel_w, "kernel size"),

@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from playground import validate
+
 __all__ = ["Example", "EXAMPLES", "run_example", "example_names"]
 
 
@@ -149,6 +151,6 @@ def example_names() -> list[str]:
 def run_example(key: str) -> Example:
     """Build and compute the worked example ``key`` (ValueError for an unknown key)."""
     if key not in EXAMPLES:
-        raise ValueError(f"unknown example {key!r}; choose one of {', '.join(EXAMPLES)}")
+        raise ValueError(f"unknown example {validate.echo(key)}; choose one of {', '.join(EXAMPLES)}")
     with torch.no_grad():
         return EXAMPLES[key][1]()

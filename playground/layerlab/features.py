@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground import imageio, limits
+from playground import imageio, limits, validate
 from playground.layerlab.geometry import conv_out, pair, resolve_padding
 
 __all__ = ["FeatureResult", "feature_maps", "image_to_array", "PADDING_MODES", "ACTIVATIONS", "POOLS"]
@@ -43,7 +43,7 @@ class FeatureResult:
 
 def image_to_array(source: Any, max_side: int = limits.WORK_IMAGE_SIDE) -> tuple[np.ndarray, str]:
     """Any upload / sample / drawing → grayscale ``(H, W)`` float32 in [0, 1] plus a downscale note."""
-    img = imageio.load_image(source, mode="L")
+    img = imageio.load_image(source, mode="L", max_side=max_side)
     img, note = imageio.downscale(img, max_side)
     return np.asarray(img, dtype=np.float32) / 255.0, note
 
@@ -59,7 +59,7 @@ def _activate(x: torch.Tensor, name: str) -> torch.Tensor:
         return torch.tanh(x)
     if name == "gelu":
         return F.gelu(x)
-    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    raise ValueError(f"unknown activation {validate.echo(name)}; choose one of {', '.join(ACTIVATIONS)}")
 
 
 def feature_maps(image: np.ndarray, kernels: np.ndarray, stride: Any = 1, padding: Any = 0,
@@ -87,11 +87,11 @@ def feature_maps(image: np.ndarray, kernels: np.ndarray, stride: Any = 1, paddin
     d = pair(dilation, "dilation")
     ks = (int(k.shape[1]), int(k.shape[2]))
     if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {padding_mode!r}")
+        raise ValueError(f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {validate.echo(padding_mode)}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {validate.echo(activation)}; choose one of {', '.join(ACTIVATIONS)}")
     if pool not in POOLS:
-        raise ValueError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
+        raise ValueError(f"pool must be one of {', '.join(POOLS)}, got {validate.echo(pool)}")
     pt, pb, pl, pr = resolve_padding(padding, ks, d, s)
     H, W = img.shape
     if padding_mode == "reflect" and (max(pt, pb) >= H or max(pl, pr) >= W):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from playground import validate
+
 __all__ = ["pair", "resolve_padding", "parse_padding", "conv_out", "pool_out"]
 
 Pair = tuple[int, int]
@@ -21,15 +23,15 @@ def pair(v: Any, name: str, minimum: int = 1, maximum: int = 10**9) -> Pair:
         v = tuple(parts) if len(parts) != 1 else parts[0]
     vals = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
     if len(vals) != 2:
-        raise ValueError(f"{name} must be one number or two (h, w), got {v!r}")
+        raise ValueError(f"{name} must be one number or two (h, w), got {validate.echo(v)}")
     out = []
     for x in vals:
         try:
             f = float(x)
         except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a whole number, got {x!r}") from None
+            raise ValueError(f"{name} must be a whole number, got {validate.echo(x)}") from None
         if math.isnan(f) or math.isinf(f) or f != int(f):
-            raise ValueError(f"{name} must be a whole number, got {x!r}")
+            raise ValueError(f"{name} must be a whole number, got {validate.echo(x)}")
         i = int(f)
         if not minimum <= i <= maximum:
             raise ValueError(f"{name} must be between {minimum} and {maximum}, got {i}")

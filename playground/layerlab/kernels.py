@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground import limits
+from playground import limits, validate
 
 __all__ = ["PRESETS", "PRESET_NAMES", "preset", "parse_kernel", "random_kernels", "KernelBank",
            "kernel_bank", "kernel_to_text"]
@@ -46,7 +46,7 @@ def preset(name: str) -> np.ndarray:
     """Return a copy of the preset kernel ``name`` (case-insensitive)."""
     key = str(name).strip().lower()
     if key not in PRESETS:
-        raise ValueError(f"unknown kernel preset {name!r}; choose one of {', '.join(PRESET_NAMES)}")
+        raise ValueError(f"unknown kernel preset {validate.echo(name)}; choose one of {', '.join(PRESET_NAMES)}")
     return PRESETS[key].copy()
 
 
@@ -55,13 +55,13 @@ def _token(tok: str) -> float:
     if "/" in tok:
         num, _, den = tok.partition("/")
         if not (_NUMBER.match(num) and _NUMBER.match(den)):
-            raise ValueError(f"{tok!r} is not a number or a fraction like 1/9")
+            raise ValueError(f"{validate.echo(tok)} is not a number or a fraction like 1/9")
         d = float(den)
         if d == 0:
-            raise ValueError(f"{tok!r} divides by zero")
+            raise ValueError(f"{validate.echo(tok)} divides by zero")
         return float(num) / d
     if tok.lower() in ("nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity"):
-        raise ValueError(f"values must be finite numbers, got {tok!r}")
+        raise ValueError(f"values must be finite numbers, got {validate.echo(tok)}")
     if not _NUMBER.match(tok):
         raise ValueError(f"{tok[:20]!r} is not a number (write e.g. 0 -1 0; -1 5 -1; 0 -1 0)")
     return float(tok)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground import limits
+from playground import limits, validate
 from playground.layerlab.features import PADDING_MODES
 from playground.layerlab.geometry import pair, pool_out, resolve_padding
 from playground.layerlab.transposed import conv_transpose_as_conv
@@ -142,7 +142,7 @@ def conv_view(x: np.ndarray, kernel: np.ndarray, stride=1, padding=0, dilation=1
     s, d = pair(stride, "stride"), pair(dilation, "dilation")
     k = (int(kern.shape[0]), int(kern.shape[1]))
     if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {padding_mode!r}")
+        raise ValueError(f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {validate.echo(padding_mode)}")
     pt, pb, pl, pr = resolve_padding(padding, k, d, s)
     if padding_mode == "reflect" and (max(pt, pb) >= a.shape[0] or max(pl, pr) >= a.shape[1]):
         raise ValueError("reflect padding must be smaller than the input side")
@@ -173,7 +173,7 @@ def pool_view(x: np.ndarray, kind: str, kernel_size=2, stride=None, padding=0, d
     """MaxPool2d / AvgPool2d step by step (ceil_mode windows that leave the input are shown)."""
     a = check_grid(x)
     if kind not in ("max", "avg"):
-        raise ValueError(f"pool kind must be 'max' or 'avg', got {kind!r}")
+        raise ValueError(f"pool kind must be 'max' or 'avg', got {validate.echo(kind)}")
     k = pair(kernel_size, "kernel_size")
     s = k if stride in (None, "", 0) else pair(stride, "stride")
     p = pair(padding, "padding", minimum=0)

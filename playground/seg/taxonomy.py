@@ -104,7 +104,8 @@ class SceneResult:
 
 def ink_of(source: Any) -> tuple[np.ndarray, list[str]]:
     """Load a drawing/upload as ink in [0, 1] (light digits on dark), downscaled if huge."""
-    img = imageio.load_image(source, "L", background=(255, 255, 255))
+    # max_side: a huge upload is box-reduced before compositing/conversion (a 50 MP photo: ~3 s less)
+    img = imageio.load_image(source, "L", background=(255, 255, 255), max_side=limits.WORK_IMAGE_SIDE)
     img, note = imageio.downscale(img, limits.WORK_IMAGE_SIDE)
     a = np.asarray(img, dtype=np.float32) / 255.0
     ink = 1.0 - a if np.median(a) > 0.5 else a  # dark strokes on a light canvas -> invert

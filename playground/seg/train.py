@@ -17,10 +17,13 @@ the held-out test metrics.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import math
+import sys
 import time
 from contextlib import nullcontext
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
@@ -80,6 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--data-dir", default=None)
     p.add_argument("--name", default=None, help="weights name (default seg_unet_<task>)")
+    p.add_argument("--base", type=int, default=None, help="U-Net base width (default: CONFIGS[task])")
+    p.add_argument("--depth", type=int, default=None, help="U-Net depth (default: CONFIGS[task])")
+    p.add_argument("--assets-dir", default=str(weights.ASSETS_DIR), help="where to write <name>.pt/.json")
     args = p.parse_args(argv)
     hp = {**DEFAULTS[args.task], **{k: v for k, v in vars(args).items()
                                     if k in ("steps", "batch", "lr") and v is not None}}
@@ -106,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
 
     # ---- model --------------------------------------------------------------------------------
     cfg = CONFIGS[args.task]
+    if args.base is not None or args.depth is not None:
+        cfg = dataclasses.replace(cfg, base=args.base or cfg.base, depth=args.depth or cfg.depth)
     core = UNet(cfg).to(memory_format=torch.channels_last)
     model = distributed.wrap(core, ctx)
     opt = torch.optim.AdamW(model.parameters(), lr=hp["lr"], weight_decay=1e-4)
@@ -122,7 +130,8 @@ def main(argv: list[str] | None = None) -> None:
             "dataset": task.dataset, "data_hash": task.data_hash, "code_hash": weights.code_hash(*CODE),
             "metrics": metrics, "key_metric": task.key_metric, "curves": curves,
             "steps_done": steps_done, "complete": complete, "train_seconds": round(seconds, 1),
-            "hardware": weights.hardware(), "command": f"python -m playground.seg.train --task {args.task}"})
+            "hardware": weights.hardware(), "command": "python -m playground.seg.train " + " ".join(argv or sys.argv[1:])},
+            assets_dir=Path(args.assets_dir))
 
     # ---- training -----------------------------------------------------------------------------
     start, running, step = time.time(), [], 0

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
-from playground import config, weights
+from playground import config, imageio, validate, weights
 from playground.seg import arch_table, inference, scene_views, taxonomy, viz
 from playground.seg.inference import DATASETS
 from playground.seg.tasks import WEIGHT_NAMES
@@ -30,24 +31,39 @@ def data_status() -> str:
     return f"Data directory: `{root}`. Pick a held-out example (ground truth known) or upload an image."
 
 
+def check_task(task: Any) -> str:
+    """``task`` if it is a dataset key; else ``ValueError`` ("unknown dataset …")."""
+    if not isinstance(task, str) or task not in DATASETS:
+        raise ValueError(f"unknown dataset {validate.echo(task)}; choose from {', '.join(sorted(DATASETS))}")
+    return task
+
+
 def example_choices(task: str) -> list[str]:
     """File names of the held-out examples of ``task`` (patients / images never trained on)."""
-    if task not in DATASETS:
-        raise ValueError(f"unknown dataset {task!r}; choose from {sorted(DATASETS)}")
-    return [p.name for p in inference.examples(task)]
+    return [p.name for p in inference.examples(check_task(task))]
 
 
 def _example_path(task: str, name: str) -> Path:
-    for p in inference.examples(task):
-        if p.name == name:
-            return p
-    raise ValueError(f"{name!r} is not a held-out {task} example; choose one from the list")
+    task = check_task(task)
+    if isinstance(name, str):
+        for p in inference.examples(task):
+            if p.name == name:
+                return p
+    raise ValueError(f"{validate.echo(name)} is not a held-out {task} example; choose one from the list")
+
+
+def example_image(task: str, name: str) -> Image.Image:
+    """The held-out example ``name`` as an RGB image, for the image box.
+
+    An image, not the file's path: Gradio serves only files it created or that were uploaded, so
+    a path inside the data directory would be refused ("Cannot move … to the gradio cache dir").
+    """
+    return imageio.load_image(_example_path(task, name), "RGB", background=(0, 0, 0))
 
 
 def model_card(task: str) -> str:
     """Markdown: the shipped model's config, parameter count and held-out metrics."""
-    if task not in DATASETS:
-        raise ValueError(f"unknown dataset {task!r}; choose from {sorted(DATASETS)}")
+    task = check_task(task)
     try:
         meta = weights.load_meta(WEIGHT_NAMES[task])  # metadata only: the model loads on first use
     except FileNotFoundError:
@@ -65,8 +81,8 @@ def model_card(task: str) -> str:
 
 def segment(image: Any, task: str, example: str | None, opacity: float = DEFAULT_OPACITY) -> tuple:
     """Run the U-Net: (overlay, mask, truth or None, probability map, metrics, notes, state)."""
-    if task not in DATASETS:
-        raise ValueError(f"unknown dataset {task!r}; choose from {sorted(DATASETS)}")
+    task = check_task(task)
+    opacity = validate.number(opacity, "mask overlay opacity", 0.0, 1.0)
     truth_path = None
     if example:
         source = truth_path = _example_path(task, example)
@@ -89,7 +105,8 @@ def reblend(state: dict | None, opacity: float) -> Any:
     """Re-draw the overlay at a new opacity without re-running the network."""
     if not state:
         return None
-    return viz.overlay(state["image"], state["mask"], float(opacity), state["truth"])
+    opacity = validate.number(opacity, "mask overlay opacity", 0.0, 1.0)
+    return viz.overlay(state["image"], state["mask"], opacity, state["truth"])
 
 
 def features(state: dict | None) -> list[tuple[Any, str]]:
@@ -102,11 +119,8 @@ def features(state: dict | None) -> list[tuple[Any, str]]:
 
 def architecture(which: str, side: int) -> str:
     """Markdown layer table of ``which`` ("paper" or a trained model's name) at ``side``."""
-    if which not in CONFIGS:
-        raise ValueError(f"unknown U-Net {which!r}; choose from {sorted(CONFIGS)}")
-    side = int(side)
-    if not 1 <= side <= 4096:
-        raise ValueError(f"input side must be in 1..4096, got {side}")
+    which = validate.choice(which, list(CONFIGS), "U-Net")
+    side = validate.integer(side, "input side", 1, 4096)
     cfg = CONFIGS[which]
     if which != "paper":
         try:

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.transforms import v2 as T
 
-from playground import limits
+from playground import limits, validate
+
+if TYPE_CHECKING:
+    from torchvision.transforms.v2 import Transform
 
 NORM_PRESETS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "ImageNet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
@@ -30,6 +34,14 @@ NORM_PRESETS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "MNIST (grey, repeated)": ((0.1307,) * 3, (0.3081,) * 3),
 }
 _RNG_LOCK = threading.Lock()
+
+
+def _v2() -> ModuleType:
+    """``torchvision.transforms.v2``, imported on first use: importing torchvision takes seconds
+    (it pulls in ``torch._dynamo``), which would slow the app's start for every tab."""
+    from torchvision.transforms import v2
+
+    return v2
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,27 @@ class AugSettings:
                 raise ValueError(msg)
 
 
-def pipeline(s: AugSettings) -> tuple[list[T.Transform], list[str]]:
+def settings_from_ui(size: Any, crop_padding: Any, rrc_scale: Any, hflip: Any, vflip: Any,
+                     rotation: Any, translate: Any, scale: Any, shear: Any, jitter: Any,
+                     blur_sigma: Any, normalize: Any, n: Any, seed: Any) -> AugSettings:
+    """``AugSettings`` from the tab's raw values: each is type-checked here (``ValueError`` naming
+    the setting), then ``AugSettings`` checks the ranges. ``normalize`` is a preset name or "off"."""
+    norm = validate.choice(normalize, ("off", *NORM_PRESETS), "Normalize")
+    return AugSettings(
+        size=validate.integer(size, "size"), crop_padding=validate.integer(crop_padding, "crop padding"),
+        resized_crop_min_scale=validate.number(rrc_scale, "RandomResizedCrop min scale"),
+        hflip=bool(hflip), vflip=bool(vflip), rotation=validate.number(rotation, "rotation"),
+        translate=validate.number(translate, "translate"), scale=validate.number(scale, "affine scale"),
+        shear=validate.number(shear, "shear"), jitter=validate.number(jitter, "colour jitter"),
+        blur_sigma=validate.number(blur_sigma, "blur sigma"), normalize="" if norm == "off" else norm,
+        n=validate.integer(n, "number of samples"),
+        seed=validate.integer(0 if seed is None or seed == "" else seed, "seed"))
+
+
+def pipeline(s: AugSettings) -> tuple[list[Transform], list[str]]:
     """The random (PIL → PIL) transforms and their source lines, in order."""
-    ts: list[tuple[T.Transform, str]] = []
+    T = _v2()
+    ts: list[tuple[Transform, str]] = []
     if s.crop_padding:
         ts.append((T.RandomCrop(s.size, padding=s.crop_padding),
                    f"T.RandomCrop({s.size}, padding={s.crop_padding})"))
@@ -130,6 +160,7 @@ def code(s: AugSettings) -> str:
 
 def square(img: Image.Image, size: int) -> Image.Image:
     """Centre-crop to a square and resize to ``size`` (the 'original' tile)."""
+    T = _v2()
     side = min(img.size)
     return T.Resize((size, size), antialias=True)(T.CenterCrop(side)(img.convert("RGB")))
 
@@ -152,6 +183,7 @@ class Preview:
 
 def preview(img: Image.Image, s: AugSettings) -> Preview:
     """Augment ``img`` ``s.n`` times with a seeded RNG; also report Normalize's effect."""
+    T = _v2()
     base = square(img, s.size)
     transforms, _ = pipeline(s)
     compose = T.Compose(transforms) if transforms else T.Identity()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from playground import config, limits
+from playground import config, limits, validate
 from playground.studio.presets import DataShape
 
 MNIST = "MNIST"
@@ -165,7 +165,7 @@ def load(name: str, data_dir: str | None = None) -> DataSplit:
         return load_mnist(data_dir)
     if name == CIFAR:
         return load_cifar_subset(data_dir)
-    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASET_CHOICES)}")
+    raise ValueError(f"unknown dataset {validate.echo(name)}; choose one of {', '.join(DATASET_CHOICES)}")
 
 
 def _subset(x: torch.Tensor, y: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:

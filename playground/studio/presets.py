@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from playground import limits
+from playground import limits, validate
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def check_budget(params: int, macs: int, batch_size: int) -> None:
 def build_preset(name: str, shape: DataShape, seed: int = 0) -> nn.Sequential:
     """Build preset ``name`` for ``shape`` with a seeded initialisation."""
     if name not in PRESETS:
-        raise ValueError(f"unknown network {name!r}; choose one of {', '.join(NETWORK_CHOICES)}")
+        raise ValueError(f"unknown network {validate.echo(name)}; choose one of {', '.join(NETWORK_CHOICES)}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return PRESETS[name](shape)

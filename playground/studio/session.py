@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground import limits
+from playground import limits, validate
 from playground.studio import datasets, plots, presets, results
 from playground.studio.loop import Optim, Progress, TrainRun, TrainSettings, train
 
@@ -27,6 +27,13 @@ STREAM_EVERY_S = 0.4
 """Seconds between streamed updates (each also bounds how long Gradio waits to notice a closed tab)."""
 ABANDON_S = 5.0
 """A training nobody has polled for this long (the tab was closed) stops itself."""
+SLOT_WAIT_S = 3.0
+"""How long a new training waits for one of the server's training slots (a cancelled training may
+still be finishing its last step) before it is refused."""
+_TRAINING_SLOTS = threading.BoundedSemaphore(limits.MAX_CONCURRENT_TRAININGS)
+"""Server-wide: at most ``MAX_CONCURRENT_TRAININGS`` training threads alive, all users together.
+Held by the thread itself, so a training whose client disconnected counts until it has stopped
+(Gradio's per-event ``concurrency_limit`` only counts the events still streaming)."""
 
 
 @dataclass
@@ -40,6 +47,8 @@ class StudioSession:
     results: results.Results | None = None
     transfer: dict[str, Any] = field(default_factory=dict)
     last_poll: float = 0.0
+    cancelled: bool = False
+    """The client went away mid-training: stop, and skip the final (expensive) evaluation."""
 
     def abandoned(self) -> bool:
         """True when nobody has listened to the running training for ``ABANDON_S`` (tab closed)."""
@@ -76,35 +85,46 @@ def parse_settings(optimizer: str, lr: float | str, batch_size: float | str, amo
                    unit: str, augment: bool, seed: float | str = 0,
                    max_seconds: float | str | None = None) -> TrainSettings:
     """Turn raw UI values into ``TrainSettings`` (``ValueError`` with the broken constraint)."""
-    def num(v: Any, what: str) -> float:
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"{what} must be a number, got {v!r}") from None
-
-    b = num(batch_size, "batch size")
-    if not math.isfinite(b) or b != int(b):
-        raise ValueError(f"batch size must be a whole number, got {batch_size}")
-    a = num(amount, unit)
-    if not math.isfinite(a) or a <= 0:
-        raise ValueError(f"the number of {unit} must be > 0, got {amount}")
-    steps, epochs = (int(round(a)), 0.0) if unit == "steps" else (0, a)
+    unit = validate.choice(unit, ("steps", "epochs"), "train for")
+    opt = Optim(validate.choice(optimizer, [o.value for o in Optim], "optimiser"))
+    b = validate.integer(batch_size, "batch size")
+    a = validate.number(amount, f"the number of {unit}")
+    if a <= 0:
+        raise ValueError(f"the number of {unit} must be > 0, got {a:g}")
     if unit == "steps" and a != int(a):
-        raise ValueError(f"steps must be a whole number, got {amount}")
-    try:
-        opt = Optim(optimizer)
-    except ValueError:
-        raise ValueError(f"unknown optimiser {optimizer!r}; choose one of "
-                         f"{', '.join(o.value for o in Optim)}") from None
-    secs = limits.MAX_TRAIN_SECONDS if max_seconds in (None, "") else num(max_seconds, "time limit")
-    return TrainSettings(optimizer=opt, lr=num(lr, "learning rate"), batch_size=int(b),
-                         steps=steps, epochs=epochs, augment=bool(augment), seed=int(num(seed, "seed")),
+        raise ValueError(f"steps must be a whole number, got {a:g}")
+    steps, epochs = (int(a), 0.0) if unit == "steps" else (0, a)
+    secs = (limits.MAX_TRAIN_SECONDS if max_seconds is None or max_seconds == ""
+            else validate.number(max_seconds, "time limit"))
+    seed_i = validate.integer(0 if seed is None or seed == "" else seed, "seed", -(2**63), 2**63 - 1)
+    return TrainSettings(optimizer=opt, lr=validate.number(lr, "learning rate"), batch_size=b,
+                         steps=steps, epochs=epochs, augment=bool(augment), seed=seed_i,
                          max_seconds=secs)
+
+
+def parse_transfer(task: Any, seconds: Any, batch_size: Any, lr: Any) -> tuple[str, float, int, float]:
+    """(task, seconds, batch size, learning rate) of the transfer comparison, validated."""
+    from playground.studio import transfer
+
+    task = validate.choice(task, transfer.TASKS, "task")
+    secs = validate.number(seconds, "training seconds")
+    if not 0 < secs <= limits.TRANSFER_MAX_SECONDS:  # refused before any data is loaded
+        raise ValueError(f"training seconds per model must be in (0, {limits.TRANSFER_MAX_SECONDS:g}], "
+                         f"got {secs:g}")
+    return task, secs, validate.integer(batch_size, "batch size"), validate.number(lr, "learning rate")
+
+
+def parse_index(value: Any, name: str) -> int:
+    """A whole-number index from the UI (empty → 0)."""
+    return validate.integer(0 if value is None or value == "" else value, name, 0, 2**31)
 
 
 def prepare(network: str, code: str, dataset: str, settings: TrainSettings,
             data_dir: str | None = None) -> tuple[torch.nn.Module, datasets.DataSplit, str]:
     """Load the data and build the network; everything that can be refused is refused here."""
+    network = validate.choice(network, presets.NETWORK_CHOICES, "network")
+    dataset = validate.choice(dataset, datasets.DATASET_CHOICES, "dataset")
+    code = validate.text(code, "network code")
     data = datasets.load(dataset, data_dir)
     model = presets.build_network(network, data.shape, code, settings.seed)
     macs = presets.count_macs(model, data.shape)
@@ -154,6 +174,11 @@ def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> It
     if nobody resumes us for ``ABANDON_S`` (the tab was closed), ``sess.abandoned()`` turns true and
     the work stops itself."""
     box: dict[str, Any] = {"item": None, "error": None}
+    if not _TRAINING_SLOTS.acquire(timeout=SLOT_WAIT_S):
+        raise ValueError(f"the server is already running its maximum of "
+                         f"{limits.MAX_CONCURRENT_TRAININGS} trainings (all users together); "
+                         f"try again in a moment")
+    sess.running, sess.cancelled = True, False
 
     def worker() -> None:
         _lower_priority()
@@ -163,10 +188,18 @@ def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> It
                 box["item"] = item
         except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = e
+        finally:  # the session and the slot are free only once the thread has really stopped
+            sess.running = False
+            _TRAINING_SLOTS.release()
 
     sess.last_poll = time.monotonic()
     thread = threading.Thread(target=worker, name="studio-training", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no thread could be started: give the slot back
+        sess.running = False
+        _TRAINING_SLOTS.release()
+        raise
     try:
         while thread.is_alive():
             thread.join(STREAM_EVERY_S)
@@ -177,8 +210,8 @@ def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> It
             raise box["error"]
         yield box["item"]
     finally:
-        if thread.is_alive():
-            sess.stop_requested = True
+        if thread.is_alive():  # the client disconnected (the generator was closed)
+            sess.cancelled = sess.stop_requested = True
 
 
 def live_training(sess: StudioSession, network: str, code: str, dataset: str, settings: TrainSettings,
@@ -189,7 +222,7 @@ def live_training(sess: StudioSession, network: str, code: str, dataset: str, se
         raise ValueError("a training is already running in this session: stop it first "
                          "(one training per session)")
     model, data, title = prepare(network, code, dataset, settings, data_dir)
-    sess.running, sess.stop_requested, sess.results = True, False, None
+    sess.stop_requested, sess.results = False, None
     run = sess.run = TrainRun(model, data, settings)
     sess.title = title if network != presets.CUSTOM else "custom network"
     start = time.monotonic()
@@ -202,18 +235,15 @@ def live_training(sess: StudioSession, network: str, code: str, dataset: str, se
         p = None
         for p in train(run, stop):
             yield p, None
-        if p is not None:
+        if p is not None and not sess.cancelled:
             yield p, finish(sess, image_index)
 
-    try:
-        for item in _in_background(sess, work):
-            if item is None:
-                continue
-            p, final = item
-            u = _update(run, p)
-            yield u if final is None else Update(p, u.points, u.html, u.loss_df, u.acc_df, final)
-    finally:
-        sess.running = False
+    for item in _in_background(sess, work):
+        if item is None:
+            continue
+        p, final = item
+        u = _update(run, p)
+        yield u if final is None else Update(p, u.points, u.html, u.loss_df, u.acc_df, final)
 
 
 def finish(sess: StudioSession, image_index: int = 0) -> dict[str, Any]:
@@ -243,15 +273,19 @@ def finish(sess: StudioSession, image_index: int = 0) -> dict[str, Any]:
             "files": [str(wpath), str(cpath)]}
 
 
-def checkpoint_view(sess: StudioSession, index: int, image_index: int = 0) -> tuple[np.ndarray, str]:
-    """Filters (top) and one test image's first-block feature maps (bottom) at checkpoint ``index``."""
+def checkpoint_view(sess: StudioSession, index: Any, image_index: Any = 0) -> tuple[np.ndarray, str]:
+    """Filters (top) and one test image's first-block feature maps (bottom) at checkpoint ``index``
+    (raw UI values; ``ValueError`` for a non-integer or out-of-range index)."""
     run = sess.run
     if run is None or not run.checkpoints:
         raise ValueError("train a network first: there are no checkpoints in this session")
     n = len(run.data.x_test)
-    if not 0 <= int(image_index) < n:
+    image_index = parse_index(image_index, "test image #")
+    if not image_index < n:
         raise ValueError(f"test image index must be in 0..{n - 1}, got {image_index}")
-    index = int(index)
+    index = parse_index(index, "checkpoint")
+    if not index < len(run.checkpoints):
+        raise ValueError(f"checkpoint must be in 0..{len(run.checkpoints) - 1}, got {index}")
     model = results.model_at(run, index)
     conv = results.first_conv(model)
     x = run.data.normalize(run.data.x_test[int(image_index): int(image_index) + 1])
@@ -280,7 +314,7 @@ def live_transfer(sess: StudioSession, task: str, seconds: float, batch_size: in
                          f"step must stay near a second), got {batch_size}")
     data = transfer.task_data(task, data_dir)
     backbone, cfg, note = transfer.load_backbone(pretrained=True)
-    sess.running, sess.stop_requested = True, False
+    sess.stop_requested = False
 
     def work() -> Iterator[tuple[dict[str, TrainRun], list | None]]:
         runs: dict[str, TrainRun] = {}
@@ -288,23 +322,21 @@ def live_transfer(sess: StudioSession, task: str, seconds: float, batch_size: in
                                            float(lr), should_stop=lambda: sess.stop_requested
                                            or sess.abandoned()):
             yield runs, None
-        yield runs, transfer.table(runs, with_test=True)
+        if not sess.cancelled:
+            yield runs, transfer.table(runs, with_test=True)
 
-    try:
-        for item in _in_background(sess, work):
-            if item is None:
-                continue
-            runs, rows = item
-            if rows is None:
-                yield (_transfer_html(runs, seconds), _compare_df(runs),
-                       _rows(transfer.table(runs)), None)
-            else:
-                sess.transfer = {"rows": rows, "note": note}
-                yield (_transfer_html(runs, seconds), _compare_df(runs), _rows(rows),
-                       f"{note}. Task: {data.describe()}. Test accuracy on {len(data.x_test)} "
-                       f"test images.")
-    finally:
-        sess.running = False
+    for item in _in_background(sess, work):
+        if item is None:
+            continue
+        runs, rows = item
+        if rows is None:
+            yield (_transfer_html(runs, seconds), _compare_df(runs),
+                   _rows(transfer.table(runs)), None)
+        else:
+            sess.transfer = {"rows": rows, "note": note}
+            yield (_transfer_html(runs, seconds), _compare_df(runs), _rows(rows),
+                   f"{note}. Task: {data.describe()}. Test accuracy on {len(data.x_test)} "
+                   f"test images.")
 
 
 def _compare_df(runs: dict[str, TrainRun]) -> Any:

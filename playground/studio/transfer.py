@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from playground import config, limits, weights
+from playground import config, limits, validate, weights
 from playground.studio import datasets
 from playground.studio.loop import Optim, Progress, TrainRun, TrainSettings, evaluate, train
 
@@ -44,7 +44,7 @@ def find_resnet_weights() -> str | None:
     return None
 
 
-DEFAULT_CONFIG: dict = {"arch": "resnet", "cfg": "resnet_air", "num_classes": 10}
+DEFAULT_CONFIG: dict = {"arch": "resnet", "cfg": "resnet_air_wide", "num_classes": 10}
 
 
 def load_backbone(pretrained: bool = True) -> tuple[nn.Module, dict, str]:
@@ -115,7 +115,7 @@ def task_data(task: str, data_dir: str | None = None) -> datasets.DataSplit:
     elif task == TASK_CATDOG:
         d = datasets.cifar_two_classes("cat", "dog", data_dir)
     else:
-        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+        raise ValueError(f"unknown task {validate.echo(task)}; choose one of {', '.join(TASKS)}")
     return replace(d, x_held=d.x_held[:HELDOUT_IMAGES], y_held=d.y_held[:HELDOUT_IMAGES],
                    x_test=d.x_test[:TEST_IMAGES], y_test=d.y_test[:TEST_IMAGES])
 

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from playground.cifar import data, service
+from playground.ui.components import LenientImage
 
 MODES = [("32×32 resize of the whole image", "resize"), ("centre crop, then 32×32", "crop")]
 STAGES = [("last conv stage (stage3, default)", "stage3"), ("stage2", "stage2"), ("stage1", "stage1")]
@@ -41,17 +42,26 @@ def analyze_cb(source: Any, mode: str, stage: str) -> list[Any]:
 def classify_cb(file: Any, mode: str = "resize") -> dict[str, Any]:
     """API: top-5 labels with probabilities for each model (and the Grad-CAM summary)."""
     try:
-        return service.classify_json(file, mode or "resize")
+        return service.classify_json(file, "resize" if mode in (None, "") else mode)
     except ValueError as e:
         raise gr.Error(str(e)) from None
 
 
-def select_cb(evt: gr.SelectData) -> tuple[Any, str]:
-    """A gallery click: load that test image into the input."""
+class Selection(gr.SelectData):
+    """``gr.SelectData`` that tolerates a call without a click: an API call of
+    ``/select_cifar_test_image`` carries no (or odd) event data, which ``gr.SelectData`` itself
+    cannot read (``TypeError`` before the callback runs). ``index`` is then ``None``."""
+
+    def __init__(self, target: Any, data: Any) -> None:
+        base = {"index": None, "value": None}
+        super().__init__(target, {**base, **data} if isinstance(data, dict) else base)
+
+
+def select_cb(evt: Selection) -> tuple[Any, str]:
+    """A gallery click: load that test image into the input (an API call has no click: ``None``)."""
     try:
-        idx = service.gallery_indices()[evt.index]
-        return service.test_image(idx)
-    except (ValueError, FileNotFoundError, IndexError) as e:
+        return service.gallery_image(getattr(evt, "index", None))
+    except (ValueError, FileNotFoundError) as e:
         raise gr.Error(str(e)) from None
 
 
@@ -107,8 +117,9 @@ def build_cifar() -> None:
     with gr.Row():
         with gr.Column(scale=2):
             # image_mode=None: Gradio hands over the file untouched; playground.imageio does 16-bit/alpha/EXIF
-            inp = gr.Image(type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
-                           label="Your image (any size or format)", height=280, elem_id="cifar-input")
+            # Lenient: an upload Gradio cannot decode reaches playground.imageio, which says why
+            inp = LenientImage(type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
+                               label="Your image (any size or format)", height=280, elem_id="cifar-input")
             mode = gr.Radio(MODES, value="resize", label="What the model sees", elem_id="cifar-mode")
             stage = gr.Dropdown(STAGES, value="stage3", label="Grad-CAM target layer", elem_id="cifar-stage")
         with gr.Column(scale=1):

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from playground.digits import card, view
+from playground.ui.components import LenientImage, LenientSketchpad
 
 CANVAS = 280
 SELECT_BRUSH_JS = """() => { let n = 0; const t = setInterval(() => {
@@ -27,7 +28,8 @@ BRUSH_RADIUS = 10  # a 20 px wide brush on a 280 px canvas: a 200 px tall digit,
 
 
 def classify_sketch(value: Any) -> tuple[Any, ...]:
-    """Sketchpad value (``{"background", "layers", "composite"}``) → the tab's outputs."""
+    """Sketchpad value (``{"background", "layers", "composite"}``, or the path of an upload Gradio
+    could not decode) → the tab's outputs."""
     try:
         return view.classify(value).as_tuple()
     except ValueError as exc:
@@ -62,15 +64,15 @@ def build_digits() -> None:
         with gr.Column(scale=3):
             with gr.Tabs():
                 with gr.Tab("Draw", id="digits-draw"):
-                    sketch = gr.Sketchpad(
+                    sketch = LenientSketchpad(
                         label="Draw a digit", type="numpy", canvas_size=(CANVAS, CANVAS),
                         fixed_canvas=True, brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"],
                                                           color_mode="fixed"),
                         layers=False, transforms=(), elem_id="digits-sketchpad", height=CANVAS + 160)
                 with gr.Tab("Upload", id="digits-upload-tab"):
-                    upload = gr.Image(label="Photo of a digit (dark on light or light on dark)",
-                                      type="filepath", sources=["upload", "clipboard"],
-                                      elem_id="digits-upload", height=300)
+                    upload = LenientImage(label="Photo of a digit (dark on light or light on dark)",
+                                          type="filepath", sources=["upload", "clipboard"],
+                                          elem_id="digits-upload", height=300)
         with gr.Column(scale=3):
             lenet = gr.Label(value=view.PROMPT, num_top_classes=10, label="LeNet-5: probabilities",
                              elem_id="digits-lenet")

@@ -20,48 +20,7 @@ from playground.layerlab.features import ACTIVATIONS, POOLS
 from playground.layerlab.kernels import PRESET_NAMES
 from playground.layerlab.volume import default_volume, filters_to_text, volume_to_text
 from playground.samples.make_samples import NAMES as SAMPLE_NAMES
-
-class LenientNumber(gr.Number):
-    """A ``gr.Number`` that passes text, NaN or non-whole values through unchanged (no rounding),
-    so the callback can explain them instead of Gradio failing with a generic error."""
-
-    is_template = True  # rendered by the frontend as a plain Number
-
-    def preprocess(self, payload):  # noqa: ANN001, ANN201 - Gradio's signature
-        try:
-            return super().preprocess(payload)
-        except (TypeError, ValueError, OverflowError):
-            return payload
-
-
-class StepSlider(gr.Slider):
-    """The step slider: its maximum changes per session, so an API call with any step is accepted
-    here and the callback picks the nearest existing step (the views clamp the index)."""
-
-    is_template = True
-
-    def preprocess(self, payload):  # noqa: ANN001, ANN201
-        try:
-            return super().preprocess(payload)
-        except (TypeError, ValueError, gr.Error):
-            return payload
-
-
-class LenientImage(gr.Image):
-    """A filepath ``gr.Image`` that hands a file PIL cannot open to our loader, whose message says
-    what is wrong (empty, not an image, truncated, ...) instead of a generic error."""
-
-    is_template = True
-
-    def preprocess(self, payload):  # noqa: ANN001, ANN201
-        try:
-            return super().preprocess(payload)
-        except Exception:  # noqa: BLE001 - any decoder failure: let playground.imageio explain it
-            path = getattr(payload, "path", None)
-            if not path:
-                raise gr.Error("the upload could not be read; try another file", print_exception=False) from None
-            return str(path)
-
+from playground.ui.components import LenientImage, LenientNumber, LenientSketchpad, StepSlider
 
 _DEFAULT_GRID = "\n".join(" ".join(str((r * 6 + c) % 7) for c in range(6)) for r in range(6))
 
@@ -157,8 +116,8 @@ def build_layer_lab() -> None:
                             upload = LenientImage(sources=["upload", "clipboard"], type="filepath", image_mode=None,
                                               label="your picture", elem_id="feat-upload", height=220)
                         with gr.Tab("draw"):
-                            sketch = gr.Sketchpad(label="drawing", canvas_size=(256, 256),
-                                                  elem_id="feat-sketch", type="numpy", height=300)
+                            sketch = LenientSketchpad(label="drawing", canvas_size=(256, 256),
+                                                      elem_id="feat-sketch", type="numpy", height=300)
                 with gr.Column(scale=3):
                     presets = gr.CheckboxGroup(list(PRESET_NAMES), value=["sobel x", "sobel y", "sharpen",
                                                                           "gaussian"],
@@ -298,7 +257,8 @@ def build_layer_lab() -> None:
     # first render, once the page is loaded (no work at import or build time)
     demo = gr.context.Context.root_block
     if demo is not None:
-        demo.load(cb.lab_summary, inputs, summary_out, api_name="layer_summary_load")
+        demo.load(cb.lab_summary, inputs, summary_out, api_name="layer_summary_load",
+                  show_progress="hidden")
         demo.load(cb.feature_view, feat_in, feat_out, api_name="feature_maps_load")
         demo.load(cb.sliding_view, slide_in, [slide_html, s_step, s_n], api_name="sliding_window_load")
         demo.load(cb.volume_step_view, vol_in, [vol_html, v_step, v_n], api_name="volume_load")

@@ -16,6 +16,7 @@ import gradio as gr
 
 from playground.seg import view
 from playground.seg.inference import DATASETS
+from playground.ui.components import LenientImage, LenientSketchpad
 
 CANVAS = (512, 256)
 BRUSH_RADIUS = 7  # a 14 px brush: digits ~140 px tall get MNIST's stroke-to-height ratio (~1/10)
@@ -23,44 +24,6 @@ SELECT_BRUSH_JS = """() => { let n = 0; const t = setInterval(() => {
   const b = document.querySelector('#seg-sketchpad button[aria-label="Brush"]');
   if (b || ++n > 50) { clearInterval(t); if (b && !b.classList.contains('highlight')) b.click(); }
 }, 150); }"""
-
-
-class LenientImage(gr.Image):
-    """A filepath ``gr.Image`` that hands files PIL cannot open to our loader, whose message says
-    what is wrong (empty, not an image, truncated, ...) instead of Gradio's generic error."""
-
-    is_template = True
-
-    def preprocess(self, payload):  # noqa: ANN001, ANN201 - Gradio's signature
-        try:
-            return super().preprocess(payload)
-        except Exception:  # noqa: BLE001 - any decoder failure: let playground.imageio explain it
-            path = getattr(payload, "path", None)
-            if not path:
-                raise gr.Error("the upload could not be read; try another file", print_exception=False) from None
-            return str(path)
-
-
-class LenientSketchpad(gr.Sketchpad):
-    """A ``gr.Sketchpad`` whose undecodable API uploads reach our loader (clear message)."""
-
-    is_template = True
-
-    def get_block_name(self) -> str:
-        """Sketchpad is itself a template of ImageEditor: use the ImageEditor front end."""
-        return "imageeditor"
-
-    def preprocess(self, payload):  # noqa: ANN001, ANN201
-        try:
-            return super().preprocess(payload)
-        except Exception:  # noqa: BLE001
-            for key in ("composite", "background"):
-                f = getattr(payload, key, None) if not isinstance(payload, dict) else payload.get(key)
-                path = getattr(f, "path", None) or (f.get("path") if isinstance(f, dict) else None)
-                if path:
-                    return str(path)
-            raise gr.Error("the drawing could not be read; draw again or upload another file",
-                           print_exception=False) from None
 
 
 def _err(fn, *args):  # noqa: ANN001, ANN202 - tiny adapter
@@ -92,15 +55,15 @@ def seg_examples(dataset: str) -> tuple[Any, str]:
 
 
 def seg_example_preview(dataset: str, example: str | None) -> Any:
-    """Show the chosen example in the image box."""
+    """Show the chosen example in the image box (as an image: Gradio serves no data-dir path)."""
     if not example:
         return gr.update()
-    return str(_err(view._example_path, dataset, example))
+    return _err(view.example_image, dataset, example)
 
 
 def unet_architecture(which: str, side: float) -> str:
     """Layer table of a U-Net."""
-    return _err(view.architecture, which, int(side))
+    return _err(view.architecture, which, side)
 
 
 def digit_scene(drawing: Any) -> tuple:

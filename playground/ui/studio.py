@@ -8,24 +8,29 @@ stay responsive. Stop flips the session's flag, which the loop checks before eve
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
-from playground import imageio, limits
+from playground import imageio, limits, validate
 from playground.studio import augment, datasets, presets, session
 from playground.studio.loop import Optim
 from playground.studio.session import StudioSession
+from playground.ui.components import LenientImage
 
+_log = logging.getLogger(__name__)
 TRAIN_CONCURRENCY_ID = "studio_training"
 SAMPLES = ("house", "shapes", "checkerboard", "gradient_text")
 
 
 def _err(e: Exception) -> gr.Error:
+    """``ValueError`` → its message; anything else is logged and shown as a short generic message."""
     if isinstance(e, ValueError):
         return gr.Error(str(e))
-    return gr.Error(f"the studio could not do that ({type(e).__name__}); please try other settings")
+    _log.error("studio callback failed", exc_info=e)
+    return gr.Error("the studio could not do that with these settings; please try other settings")
 
 
 # Live training ------------------------------------------------------------------------------------
@@ -38,8 +43,8 @@ def train_stream(sess: StudioSession, network: str, code: str, dataset: str, opt
         settings = session.parse_settings(optimizer, lr, batch_size, amount, unit, augment_on, seed,
                                           max_seconds)
         first = True
-        for u in session.live_training(sess, network, code, dataset, settings,
-                                       image_index=int(image_index or 0)):
+        index = session.parse_index(image_index, "test image #")
+        for u in session.live_training(sess, network, code, dataset, settings, image_index=index):
             out: list[Any] = [u.html, u.loss_df, u.acc_df, u.progress.to_json()]
             if u.final is not None:
                 f = u.final
@@ -70,6 +75,8 @@ def check_network(network: str, code: str, dataset: str, batch_size: float) -> s
         return "✅ " + session.describe(model, data)
     except ValueError as e:
         return f"❌ **This network cannot be trained here:** {e}"
+    except Exception as e:  # noqa: BLE001 - never a traceback to the user
+        raise _err(e) from None
 
 
 def show_code(network: str) -> dict:
@@ -80,7 +87,7 @@ def show_code(network: str) -> dict:
 def checkpoint(sess: StudioSession, index: float, image_index: float) -> tuple[Any, str]:
     """``/checkpoint``: filters and one test image's feature maps at saved checkpoint ``index``."""
     try:
-        return session.checkpoint_view(sess, int(index or 0), int(image_index or 0))
+        return session.checkpoint_view(sess, index, image_index)
     except Exception as e:  # noqa: BLE001
         raise _err(e) from None
 
@@ -90,8 +97,10 @@ def sample_image(name: str) -> Any:
     """A bundled sample image (``playground/samples``) by name."""
     from playground.config import REPO_ROOT
 
-    if name not in SAMPLES:
-        raise gr.Error(f"unknown sample {name!r}")
+    try:
+        name = validate.choice(name, SAMPLES, "sample")
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
     return imageio.load_image(REPO_ROOT / "playground" / "samples" / f"{name}.png", mode="RGB")
 
 
@@ -103,14 +112,10 @@ def augment_preview(image: Any, size: float, crop_padding: float, rrc_scale: flo
     try:
         if image is None:
             raise ValueError("upload an image or pick a sample first")
-        img, _ = imageio.downscale(imageio.load_image(image, mode="RGB"), limits.WORK_IMAGE_SIDE)
-        s = augment.AugSettings(size=int(size), crop_padding=int(crop_padding),
-                                resized_crop_min_scale=float(rrc_scale), hflip=bool(hflip),
-                                vflip=bool(vflip), rotation=float(rotation),
-                                translate=float(translate), scale=float(scale), shear=float(shear),
-                                jitter=float(jitter), blur_sigma=float(blur_sigma),
-                                normalize="" if normalize == "off" else normalize, n=int(n),
-                                seed=int(seed))
+        s = augment.settings_from_ui(size, crop_padding, rrc_scale, hflip, vflip, rotation, translate,
+                                     scale, shear, jitter, blur_sigma, normalize, n, seed)
+        side = limits.WORK_IMAGE_SIDE
+        img, _ = imageio.downscale(imageio.load_image(image, mode="RGB", max_side=side), side)
         p = augment.preview(img, s)
         return p.grid, p.code, augment.stats_markdown(p.stats)
     except Exception as e:  # noqa: BLE001
@@ -122,8 +127,8 @@ def transfer_stream(sess: StudioSession, task: str, seconds: float, batch_size: 
                     lr: float) -> Iterator[list[Any]]:
     """``/transfer``: frozen backbone + new head vs from scratch, same training time each."""
     try:
-        for html, df, rows, note in session.live_transfer(sess, task, float(seconds),
-                                                          int(batch_size), float(lr)):
+        args = session.parse_transfer(task, seconds, batch_size, lr)
+        for html, df, rows, note in session.live_transfer(sess, *args):
             yield [html, df, rows, note if note is not None else gr.skip()]
     except Exception as e:  # noqa: BLE001
         raise _err(e) from None
@@ -214,8 +219,8 @@ def _augment_tab() -> None:
                 "to the tensor. The same seed gives the same grid.")
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            image = gr.Image(type="pil", label="Image", sources=["upload", "clipboard"],
-                             elem_id="studio-aug-image")
+            image = LenientImage(type="filepath", label="Image", sources=["upload", "clipboard"],
+                                 elem_id="studio-aug-image")
             sample = gr.Dropdown(list(SAMPLES), value=None, label="…or a sample image",
                                  elem_id="studio-aug-sample")
             size = gr.Slider(16, 256, value=64, step=8, label="Size (centre crop + resize)")

@@ -1,0 +1,81 @@
+"""The training thread owns the session's ``running`` flag and one of the server's training slots.
+
+REGRESSION (issue 8 fuzz): closing ``/transfer`` or ``/train`` (a client that disconnects) used to
+clear ``sess.running`` while the training thread was still stepping, so the same session could
+start another, and another: six ResNet trainings ran at once and the process grew by 1.8 GB.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from playground import limits
+from playground.studio import presets, session
+from playground.studio.loop import TrainSettings
+
+TINY = ("nn.Sequential(nn.Conv2d(1, 4, 3, stride=2), nn.ReLU(), nn.Flatten(), "
+        "nn.Linear(676, 10))")
+
+
+def _start(sess: session.StudioSession, steps: int = 3000):  # noqa: ANN202 - a generator
+    settings = TrainSettings(lr=3e-3, batch_size=32, steps=steps)
+    gen = session.live_training(sess, presets.CUSTOM, TINY, "MNIST", settings)
+    first = next(gen)  # the thread is running now
+    return gen, first
+
+
+def _training_threads() -> int:
+    return sum(t.name == "studio-training" and t.is_alive() for t in threading.enumerate())
+
+
+def _wait_idle(timeout: float = 20.0) -> float:
+    t0 = time.monotonic()
+    while _training_threads() and time.monotonic() - t0 < timeout:
+        time.sleep(0.05)
+    return time.monotonic() - t0
+
+
+def test_closed_stream_keeps_session_busy_until_the_thread_stops() -> None:
+    _wait_idle()
+    sess = session.new_session()
+    gen, _ = _start(sess)
+    gen.close()  # what Gradio does when the browser tab goes away
+    assert sess.cancelled and sess.stop_requested
+    if _training_threads():  # still finishing its step: the session must still say so
+        assert sess.running
+        with pytest.raises(ValueError, match="already running"):
+            _start(sess)
+    waited = _wait_idle()
+    assert _training_threads() == 0, "the cancelled training did not stop"
+    assert waited < 10
+    assert not sess.running and sess.results is None  # cancelled: no final test evaluation
+    gen, _ = _start(sess, steps=5)  # the session is free again
+    for _ in gen:
+        pass
+    assert not sess.running and sess.results is not None
+
+
+def test_server_wide_training_slots_are_held_by_threads() -> None:
+    """MAX_CONCURRENT_TRAININGS threads at most, all sessions together; a closed stream's thread
+    still holds its slot until it has stopped."""
+    _wait_idle()
+    sessions = [session.new_session() for _ in range(limits.MAX_CONCURRENT_TRAININGS + 1)]
+    gens = [_start(s)[0] for s in sessions[:-1]]
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(ValueError, match=r"maximum of \d+ trainings"):
+            _start(sessions[-1], steps=5)
+        assert time.monotonic() - t0 >= session.SLOT_WAIT_S * 0.9  # it waited for a slot first
+        assert _training_threads() == limits.MAX_CONCURRENT_TRAININGS
+        assert not sessions[-1].running  # the refused session is not left marked busy
+    finally:
+        for g in gens:
+            g.close()
+    extra, _ = _start(sessions[-1], steps=5)  # waits until a closed one's thread gives its slot back
+    for _ in extra:
+        pass
+    _wait_idle()
+    assert _training_threads() == 0
