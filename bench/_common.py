@@ -84,6 +84,28 @@ def time_ms(fn: Callable[[], object], n: int, warmup: int = 0) -> list[float]:
     return out
 
 
+def time_process_api(demo: gr.Blocks) -> dict[str, list[float]]:
+    """Wrap ``demo.process_api`` (Gradio's preprocess + callback + postprocess: the server time of
+    one event, without HTTP or queue wait) and return ``{"/api_name": [seconds, ...]}``, filled as
+    requests are served."""
+    import time as _time
+    from collections import defaultdict
+
+    times: dict[str, list[float]] = defaultdict(list)
+    orig = demo.process_api
+
+    async def timed(block_fn, *a, **kw):  # noqa: ANN001, ANN202 - Gradio's signature
+        t0 = _time.perf_counter()
+        try:
+            return await orig(block_fn, *a, **kw)
+        finally:
+            name = getattr(block_fn, "api_name", None) or str(block_fn)
+            times[f"/{name}"].append(_time.perf_counter() - t0)
+
+    demo.process_api = timed  # type: ignore[method-assign]
+    return times
+
+
 def free_port() -> int:
     """A TCP port that is free on loopback right now."""
     with socket.socket() as s:

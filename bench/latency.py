@@ -14,8 +14,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
-from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import percentile, served_app, time_ms  # noqa: E402
+from bench._common import percentile, served_app, time_ms, time_process_api  # noqa: E402
 
 SEQ20 = ("nn.Sequential(" + ", ".join(
     ["nn.Conv2d(3, 32, 3, padding=1)", "nn.BatchNorm2d(32)", "nn.ReLU()"]
@@ -82,18 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     assert len(cb.analyze_json(SEQ20, "1,3,64,64")["layers"]) == 20
 
     demo = app_module.build_demo()
-    times: dict[str, list[float]] = defaultdict(list)
-    orig = demo.process_api
-
-    async def timed(block_fn, *a, **kw):  # noqa: ANN001, ANN202
-        t0 = time.perf_counter()
-        try:
-            return await orig(block_fn, *a, **kw)
-        finally:
-            name = getattr(block_fn, "api_name", None) or str(block_fn)
-            times[f"/{name}"].append(time.perf_counter() - t0)
-
-    demo.process_api = timed  # type: ignore[method-assign]
+    times = time_process_api(demo)
     with served_app(demo) as (_, url):
         client = Client(url, verbose=False)
         rows = []

@@ -22,6 +22,7 @@ users, no endpoint starved.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -108,6 +109,22 @@ def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: t
         stop.wait(rng.uniform(0.5, 2.0))  # think time
 
 
+def cpu_seconds(server_pid: int | None) -> tuple[float, float]:
+    """(CPU seconds of the server process and its children, CPU seconds of this process): on one
+    machine the simulated students' clients compete with the server for the same cores."""
+    import psutil
+
+    def total(p: psutil.Process) -> float:
+        t = p.cpu_times()
+        return t.user + t.system
+
+    srv = 0.0
+    if server_pid is not None:
+        p = psutil.Process(server_pid)
+        srv = total(p) + sum(total(c) for c in p.children(recursive=True) if c.is_running())
+    return srv, total(psutil.Process())
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=60)
@@ -136,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
                                     args=(url, eps, stats, stop, args.max_requests, i, args.train_seconds))
                    for i in range(args.users)]
         t0 = time.perf_counter()
+        cpu0 = cpu_seconds(proc.pid if proc is not None else None)
         for i, th in enumerate(threads):
             th.start()
             time.sleep(min(0.05, 3.0 / max(1, args.users)))  # everyone clicks within ~3 s
@@ -145,12 +163,19 @@ def main(argv: list[str] | None = None) -> None:
             th.join(timeout=60)
         wall = time.perf_counter() - t0
         rss = rss_mb(proc.pid) if proc is not None else float("nan")
+        cpu1 = cpu_seconds(proc.pid if proc is not None else None)
     finally:
         if proc is not None:
             stop_app(proc)
 
     print(f"\n{stats.count} requests in {wall:.1f} s ({stats.count / wall:.1f} req/s); server RSS "
           f"{rss:.0f} MiB at the end")
+    cores = os.cpu_count() or 1
+    srv, me = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+    print(f"CPU over the run ({cores} cores = {cores * wall:.0f} core-s): server {srv:.0f} core-s "
+          f"({100 * srv / (cores * wall):.0f} %), the simulated users' clients {me:.0f} core-s "
+          f"({100 * me / (cores * wall):.0f} %); {1000 * srv / max(1, stats.count):.0f} ms of server CPU "
+          f"per request")
     print(f"{'endpoint':34s} {'n':>5s} {'req/s':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'errors':>6s}")
     worst_p95 = 0.0
     for name, _, _ in eps:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -110,3 +112,24 @@ def test_bad_config_raises(kwargs: dict, msg: str) -> None:
 def test_wrong_channels_message() -> None:
     with pytest.raises(ValueError, match=r"expects \(N, 3, H, W\)"):
         build_unet("lgg")(torch.randn(1, 1, 16, 16))
+
+
+def test_input_norm_makes_the_lgg_unet_invariant_to_a_per_channel_gain() -> None:
+    """A scan whose FLAIR is 3x darker (LGG patient HT_A61A) must look like the others."""
+    from playground.seg.unet import normalize_intensity
+
+    g = torch.Generator().manual_seed(0)
+    x = 0.2 + 0.5 * torch.rand(2, 3, 40, 40, generator=g)
+    x[:, :, :5] = 0  # background outside the head stays 0
+    gain = torch.tensor([0.3, 1.0, 1.4]).view(1, 3, 1, 1)
+    a, b = normalize_intensity(x), normalize_intensity(x * gain)
+    assert torch.allclose(a, b, atol=1e-2)
+    assert torch.all(a[:, :, :5] == 0)
+    fg_mean = a[:, :, 5:].mean(dim=(2, 3))
+    assert torch.allclose(fg_mean, torch.full_like(fg_mean, 0.5), atol=1e-2)
+    m = UNet(replace(CONFIGS["lgg"], input_norm=True)).eval()
+    with torch.no_grad():
+        assert torch.allclose(m(x), m(x * gain), atol=1e-3)
+    plain = UNet(CONFIGS["lgg"]).eval()
+    with torch.no_grad():
+        assert not torch.allclose(plain(x), plain(x * gain), atol=1e-3)

@@ -5,9 +5,10 @@ Runs alone or data-parallel under ``torchrun --nproc_per_node=N -m playground.se
 augmented stream, DDP averages the gradients. Rank 0 validates, checkpoints and saves.
 
 Precision: ``--bf16`` turns on ``torch.autocast("cpu", torch.bfloat16)``. Measured on this
-2-core AVX-512-BF16 CPU (1 thread, base-8 U-Net, 128x128, batch 8, channels_last, two runs each):
-fp32 12.6 and 9.9 img/s, bf16 autocast 9.3 and 7.9 img/s (the small convs are memory-bound and
-autocast adds casts), so fp32 + channels_last is the default; the flag stays for other machines.
+2-core AVX-512-BF16 CPU (2 threads, 128x128, batch 16, channels_last, 2026-12-01): base 8 fp32 11
+img/s, bf16 37 img/s; base 16 fp32 9, bf16 22 img/s. (An earlier measurement at 1 thread, batch 8
+on a heavily shared CPU found bf16 slower, so fp32 stays the default; the shipped LGG model used
+``--bf16``.)
 
 Weights are saved to ``assets/seg_unet_<task>.{pt,json}`` at every validation (``"complete":
 false``), so a run that is cut off still leaves usable weights, and once more at the end with
@@ -33,7 +34,7 @@ from playground.seg.tasks import TASKS, WEIGHT_NAMES
 from playground.seg.unet import CONFIGS, UNet
 
 DEFAULTS = {  # steps, batch, lr, minutes: sized for ~15-25 minutes on one busy CPU core
-    "lgg": dict(steps=1500, batch=8, lr=3e-3, minutes=24.0),
+    "lgg": dict(steps=3000, batch=16, lr=3e-3, minutes=45.0),
     "em": dict(steps=1000, batch=8, lr=3e-3, minutes=18.0),
     "digits": dict(steps=1600, batch=16, lr=3e-3, minutes=22.0),
 }
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--name", default=None, help="weights name (default seg_unet_<task>)")
     p.add_argument("--base", type=int, default=None, help="U-Net base width (default: CONFIGS[task])")
     p.add_argument("--depth", type=int, default=None, help="U-Net depth (default: CONFIGS[task])")
+    p.add_argument("--input-norm", action="store_true",
+                   help="divide each image's channels by their foreground mean (unet.normalize_intensity)")
     p.add_argument("--assets-dir", default=str(weights.ASSETS_DIR), help="where to write <name>.pt/.json")
     args = p.parse_args(argv)
     hp = {**DEFAULTS[args.task], **{k: v for k, v in vars(args).items()
@@ -112,8 +115,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # ---- model --------------------------------------------------------------------------------
     cfg = CONFIGS[args.task]
-    if args.base is not None or args.depth is not None:
-        cfg = dataclasses.replace(cfg, base=args.base or cfg.base, depth=args.depth or cfg.depth)
+    if args.base is not None or args.depth is not None or args.input_norm:
+        cfg = dataclasses.replace(cfg, base=args.base or cfg.base, depth=args.depth or cfg.depth,
+                                  input_norm=args.input_norm or cfg.input_norm)
     core = UNet(cfg).to(memory_format=torch.channels_last)
     model = distributed.wrap(core, ctx)
     opt = torch.optim.AdamW(model.parameters(), lr=hp["lr"], weight_decay=1e-4)

@@ -50,6 +50,7 @@ class UNetConfig:
     base: int = 64  # channels of the first level; doubles at each level
     batch_norm: bool = True
     padding: bool = True  # True: padded 3x3 convs (same size); False: valid convs as in the paper
+    input_norm: bool = False  # divide each image's channels by their foreground mean (MRI scans)
 
     def __post_init__(self) -> None:
         for name in ("in_channels", "num_classes", "depth", "base"):
@@ -70,11 +71,27 @@ class UNetConfig:
         return asdict(self)
 
 
+FOREGROUND_LEVEL = 0.02
+"""A pixel is foreground (inside the head) when any channel exceeds this (inputs in [0, 1])."""
+
+
+def normalize_intensity(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    """Per image and channel: ``x_c · 0.5 / (mean of x_c over the foreground + eps)``.
+
+    MR intensities have no absolute scale: one LGG patient's FLAIR is 3-4x darker than the others'
+    (brain mean 13/255 against 40-50/255), and a U-Net fed raw intensities misses that patient's
+    whole tumour. Dividing by the foreground mean (the background stays 0) makes the network
+    invariant to a per-scan gain of each channel."""
+    fg = (x > FOREGROUND_LEVEL).any(dim=1, keepdim=True).to(x.dtype)  # (N, 1, H, W)
+    mean = (x * fg).sum(dim=(2, 3), keepdim=True) / fg.sum(dim=(2, 3), keepdim=True).clamp_min(1.0)
+    return x * (0.5 / (mean + eps))
+
+
 CONFIGS: dict[str, UNetConfig] = {
     # The paper's network: 1 input channel, 2 classes, 5 levels, 64..1024 channels, valid convs.
     "paper": UNetConfig(in_channels=1, num_classes=2, depth=4, base=64, batch_norm=False, padding=False),
     # The small networks trained for this app (see playground/seg/train.py).
-    "lgg": UNetConfig(in_channels=3, num_classes=1, depth=4, base=8),
+    "lgg": UNetConfig(in_channels=3, num_classes=1, depth=4, base=16),
     "em": UNetConfig(in_channels=1, num_classes=1, depth=4, base=8),
     "digits": UNetConfig(in_channels=1, num_classes=11, depth=3, base=16),
 }
@@ -181,6 +198,8 @@ class UNet(nn.Module):
     def _run(self, x: torch.Tensor, feats: UNetFeatures | None) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != self.cfg.in_channels:
             raise ValueError(f"U-Net expects (N, {self.cfg.in_channels}, H, W), got {tuple(x.shape)}")
+        if self.cfg.input_norm:
+            x = normalize_intensity(x)  # (N, C, H, W), each channel's foreground mean -> 0.5
         if self.cfg.padding:
             x, h, w = self._pad_input(x)  # (N, C, H', W'), H' and W' multiples of 2**depth
         else:
