@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from playground import limits
-from playground.ui import architectures, cifar, digits, layer_lab, queue_policy, segmentation, studio
+from playground.ui import architectures, cifar, digits, gradio_fixes, layer_lab, queue_policy, segmentation, studio
 from playground.ui.theme import CSS, HEAD
 
 TABS = (
@@ -29,6 +29,7 @@ TABS = (
 
 def build_demo() -> gr.Blocks:
     """Return the whole app as one ``gr.Blocks`` (one tab per module in ``playground/ui``)."""
+    gradio_fixes.install()  # atomic writes of output images (a race under concurrent users)
     with gr.Blocks(title="CNN Playground") as demo:
         gr.Markdown(
             "# CNN Playground\nTouch convolutional networks: every number is exact and checked "
