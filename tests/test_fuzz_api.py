@@ -619,6 +619,13 @@ def _http_call(client: Any, ep: Endpoint, case: Case) -> tuple[str | None, float
     t0 = time.perf_counter()
     problem = None
     try:
+        if ep.streaming:
+            # A session of its own, as each student's tab has: four concurrent trainings submitted
+            # and cancelled in ONE gradio_client session stalled that client's shared event stream
+            # (the server had started the training and was streaming it; the client saw nothing).
+            from gradio_client import Client
+
+            client = Client(client.src, verbose=False)
         job = client.submit(*args, api_name="/" + ep.api_name)
         if ep.streaming:
             deadline = time.monotonic() + CALL_LIMIT_S

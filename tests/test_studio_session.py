@@ -79,3 +79,41 @@ def test_server_wide_training_slots_are_held_by_threads() -> None:
         pass
     _wait_idle()
     assert _training_threads() == 0
+
+
+def test_two_requests_of_one_session_start_one_training() -> None:
+    """REGRESSION: the "already running?" check and the claim were two steps, so two concurrent
+    /train requests of one session both started (seen with four gradio_client threads)."""
+    _wait_idle()
+    sess = session.new_session()
+    barrier = threading.Barrier(4)
+    started, refused = [], []
+
+    def go() -> None:
+        barrier.wait()
+        try:
+            started.append(_start(sess)[0])
+        except ValueError as e:
+            refused.append(str(e))
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    try:
+        assert len(started) == 1, f"{len(started)} trainings started in one session"
+        assert len(refused) == 3 and all("already running" in r for r in refused)
+    finally:
+        for g in started:
+            g.close()
+    _wait_idle()
+    assert not sess.running
+
+
+def test_a_refused_start_leaves_the_session_idle() -> None:
+    sess = session.new_session()
+    bad = TrainSettings(lr=3e-3, batch_size=32, steps=5)
+    with pytest.raises(ValueError):
+        next(session.live_training(sess, "no such network", TINY, "MNIST", bad))
+    assert not sess.running

@@ -30,6 +30,9 @@ ABANDON_S = 5.0
 SLOT_WAIT_S = 3.0
 """How long a new training waits for one of the server's training slots (a cancelled training may
 still be finishing its last step) before it is refused."""
+_CLAIM = threading.Lock()
+"""Makes "is this session idle? then it is mine" one step: two requests of one session (two tabs,
+a script) must not both start a training."""
 _TRAINING_SLOTS = threading.BoundedSemaphore(limits.MAX_CONCURRENT_TRAININGS)
 """Server-wide: at most ``MAX_CONCURRENT_TRAININGS`` training threads alive, all users together.
 Held by the thread itself, so a training whose client disconnected counts until it has stopped
@@ -168,6 +171,15 @@ def _lower_priority() -> None:
         pass
 
 
+def _claim(sess: StudioSession) -> None:
+    """Mark ``sess`` as training, or raise ``ValueError`` if it already is (atomic)."""
+    with _CLAIM:
+        if sess.running:
+            raise ValueError("a training is already running in this session: stop it first "
+                             "(one training per session)")
+        sess.running = True
+
+
 def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     """Run ``work()`` in a low-priority thread of its own; every ``STREAM_EVERY_S`` yield its
     latest item (or None), and finally its last item. Each resume refreshes ``sess.last_poll``:
@@ -175,10 +187,11 @@ def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> It
     the work stops itself."""
     box: dict[str, Any] = {"item": None, "error": None}
     if not _TRAINING_SLOTS.acquire(timeout=SLOT_WAIT_S):
+        sess.running = False  # claimed by the caller; give the session back
         raise ValueError(f"the server is already running its maximum of "
                          f"{limits.MAX_CONCURRENT_TRAININGS} trainings (all users together); "
                          f"try again in a moment")
-    sess.running, sess.cancelled = True, False
+    sess.cancelled = False
 
     def worker() -> None:
         _lower_priority()
@@ -218,10 +231,12 @@ def live_training(sess: StudioSession, network: str, code: str, dataset: str, se
                   data_dir: str | None = None, image_index: int = 0) -> Iterator[Update]:
     """Validate, train in a background thread (streaming ``Update``s every ``STREAM_EVERY_S``),
     then compute the results."""
-    if sess.running:
-        raise ValueError("a training is already running in this session: stop it first "
-                         "(one training per session)")
-    model, data, title = prepare(network, code, dataset, settings, data_dir)
+    _claim(sess)
+    try:
+        model, data, title = prepare(network, code, dataset, settings, data_dir)
+    except BaseException:
+        sess.running = False
+        raise
     sess.stop_requested, sess.results = False, None
     run = sess.run = TrainRun(model, data, settings)
     sess.title = title if network != presets.CUSTOM else "custom network"
@@ -305,15 +320,17 @@ def live_transfer(sess: StudioSession, task: str, seconds: float, batch_size: in
     final note or None)."""
     from playground.studio import transfer
 
-    if sess.running:
-        raise ValueError("a training is already running in this session: stop it first "
-                         "(one training per session)")
-    TrainSettings(lr=lr, batch_size=batch_size, steps=1)  # validates lr and batch size
-    if batch_size > limits.TRANSFER_MAX_BATCH:
-        raise ValueError(f"batch size must be at most {limits.TRANSFER_MAX_BATCH} here (a ResNet "
-                         f"step must stay near a second), got {batch_size}")
-    data = transfer.task_data(task, data_dir)
-    backbone, cfg, note = transfer.load_backbone(pretrained=True)
+    _claim(sess)
+    try:
+        TrainSettings(lr=lr, batch_size=batch_size, steps=1)  # validates lr and batch size
+        if batch_size > limits.TRANSFER_MAX_BATCH:
+            raise ValueError(f"batch size must be at most {limits.TRANSFER_MAX_BATCH} here (a "
+                             f"ResNet step must stay near a second), got {batch_size}")
+        data = transfer.task_data(task, data_dir)
+        backbone, cfg, note = transfer.load_backbone(pretrained=True)
+    except BaseException:
+        sess.running = False
+        raise
     sess.stop_requested = False
 
     def work() -> Iterator[tuple[dict[str, TrainRun], list | None]]:
