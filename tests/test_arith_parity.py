@@ -7,8 +7,8 @@ weight/bias shapes are equal. For Conv2d, ConvTranspose2d and Linear the forward
 ``FlopCounterMode`` and the core's MACs must equal its total // 2.
 
 Domain notes (documented deviations, outside the random domain on purpose):
-- torch returns an *empty* tensor (no error) for MaxUnpool2d when the output size is 0; the core
-  refuses any output size < 1, so an empty torch output counts as a refusal here;
+- torch returns an *empty* tensor (no error) for MaxUnpool2d and ConvTranspose2d when the output
+  size is 0; the core refuses any output size < 1, so an empty torch output counts as a refusal here;
 - negative padding and 0 kernel/stride for MaxUnpool2d, and negative padding with a non-'zeros'
   Conv2d padding_mode (which torch turns into cropping), are refused by the core (torch does not
   validate them); they are covered by the unit tests in test_arith_layers.py instead;

@@ -8,7 +8,8 @@ Formulas (from the ``torch.nn`` docs and ATen's ``Pool.h`` / ``ConvUtils.h``), p
   rounded down) so ``out = in``; ``'valid'`` means padding 0. With a non-'zeros' padding_mode the
   input is padded by ``F.pad`` first: 'reflect' needs each pad < in, 'circular' needs each pad <= in.
 - ConvTranspose2d:  ``out = (in-1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1``,
-  must be >= 1.
+  must be >= 1 (torch returns an empty tensor when this is 0 and raises below 0; the core refuses
+  any out < 1).
 - MaxPool2d / AvgPool2d (``pooling_output_shape``, AvgPool has dilation 1):
   ``out = floor_or_ceil((in + 2*padding - dilation*(kernel-1) - 1) / stride) + 1``, and with
   ceil_mode, ``if (out-1)*stride >= in + padding: out -= 1`` (the last window must start inside
