@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,13 +172,20 @@ def _lower_priority() -> None:
         pass
 
 
-def _claim(sess: StudioSession) -> None:
-    """Mark ``sess`` as training, or raise ``ValueError`` if it already is (atomic)."""
+@contextmanager
+def _claimed(sess: StudioSession) -> Iterator[None]:
+    """Mark ``sess`` as training, or raise ``ValueError`` if it already is (atomic); give it back
+    if the body (validation, loading) raises. On success the training thread releases it."""
     with _CLAIM:
         if sess.running:
             raise ValueError("a training is already running in this session: stop it first "
                              "(one training per session)")
         sess.running = True
+    try:
+        yield
+    except BaseException:
+        sess.running = False
+        raise
 
 
 def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> Iterator[Any]:
@@ -231,12 +239,8 @@ def live_training(sess: StudioSession, network: str, code: str, dataset: str, se
                   data_dir: str | None = None, image_index: int = 0) -> Iterator[Update]:
     """Validate, train in a background thread (streaming ``Update``s every ``STREAM_EVERY_S``),
     then compute the results."""
-    _claim(sess)
-    try:
+    with _claimed(sess):
         model, data, title = prepare(network, code, dataset, settings, data_dir)
-    except BaseException:
-        sess.running = False
-        raise
     sess.stop_requested, sess.results = False, None
     run = sess.run = TrainRun(model, data, settings)
     sess.title = title if network != presets.CUSTOM else "custom network"
@@ -320,17 +324,13 @@ def live_transfer(sess: StudioSession, task: str, seconds: float, batch_size: in
     final note or None)."""
     from playground.studio import transfer
 
-    _claim(sess)
-    try:
+    with _claimed(sess):
         TrainSettings(lr=lr, batch_size=batch_size, steps=1)  # validates lr and batch size
         if batch_size > limits.TRANSFER_MAX_BATCH:
             raise ValueError(f"batch size must be at most {limits.TRANSFER_MAX_BATCH} here (a "
                              f"ResNet step must stay near a second), got {batch_size}")
         data = transfer.task_data(task, data_dir)
         backbone, cfg, note = transfer.load_backbone(pretrained=True)
-    except BaseException:
-        sess.running = False
-        raise
     sess.stop_requested = False
 
     def work() -> Iterator[tuple[dict[str, TrainRun], list | None]]:
