@@ -20,9 +20,10 @@ TINY = ("nn.Sequential(nn.Conv2d(1, 4, 3, stride=2), nn.ReLU(), nn.Flatten(), "
         "nn.Linear(676, 10))")
 
 
-def _start(sess: session.StudioSession, steps: int = 3000):  # noqa: ANN202 - a generator
-    settings = TrainSettings(lr=3e-3, batch_size=32, steps=steps)
-    gen = session.live_training(sess, presets.CUSTOM, TINY, "MNIST", settings)
+def _start(sess: session.StudioSession, steps: int = 3000, network: str = presets.CUSTOM,
+           batch: int = 32):  # noqa: ANN202 - a generator
+    settings = TrainSettings(lr=3e-3, batch_size=batch, steps=steps)
+    gen = session.live_training(sess, network, TINY, "MNIST", settings)
     first = next(gen)  # the thread is running now
     return gen, first
 
@@ -63,7 +64,9 @@ def test_server_wide_training_slots_are_held_by_threads() -> None:
     still holds its slot until it has stopped."""
     _wait_idle()
     sessions = [session.new_session() for _ in range(limits.MAX_CONCURRENT_TRAININGS + 1)]
-    gens = [_start(s)[0] for s in sessions[:-1]]
+    # LeNet-5 at batch 256 for 3,000 steps: a minute, far longer than SLOT_WAIT_S, even on an idle
+    # CPU (3,000 steps of the tiny net took ~3 s in a clean CI run and freed a slot in time)
+    gens = [_start(s, network="LeNet-5", batch=256)[0] for s in sessions[:-1]]
     try:
         t0 = time.monotonic()
         with pytest.raises(ValueError, match=r"maximum of \d+ trainings"):
