@@ -13,6 +13,17 @@ from the app's API info, so new tabs are picked up): Layer Lab changes, digit cl
 CIFAR classification with Grad-CAM, segmentation, architecture tables, and now and then a short
 training. The run is bounded in time (``--seconds``) and in count (``--max-requests``).
 
+Connections (``--connections``): ``gradio_client`` sends each queue join, file upload and output-file
+download through module-level ``httpx.post`` / ``httpx.stream``, so every one of them builds a new
+``httpx.Client`` (an SSL context with the CA bundle: ~12-22 ms of CPU here, even for ``http://``)
+and a new TCP connection, and it opens a new ``httpx.Client`` for the event stream of every
+prediction. A page that returns 7 images costs the *client* 9 such setups. A browser
+keeps its connections alive. ``pooled`` (the default) gives ``gradio_client`` the same requests
+over one keep-alive ``httpx.Client`` shared by the simulated users; ``fresh`` keeps the library's
+own behaviour. In ``pooled`` mode each user also fetches every output file (image, gallery item)
+into memory, as a page does, instead of letting ``gradio_client`` write it to disk and hash it.
+Either way the server receives the same HTTP requests.
+
 Reported per endpoint: requests, throughput (req/s), p50 / p95 / p99 latency (queue wait
 included: what a student waits) and errors; "starved" marks an endpoint that was tried but never
 answered. Targets on the 2-core machine: zero errors, p95 < 1 s for interactive endpoints at 60
@@ -30,6 +41,7 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -60,6 +72,101 @@ def pick_endpoints(info: dict) -> list[tuple[str, list[dict], int]]:
     return chosen
 
 
+class PooledHttpx:
+    """Stands in for the ``httpx`` module inside ``gradio_client``: its module-level ``get``,
+    ``post`` and ``stream`` go through one shared keep-alive ``httpx.Client``; every other name is
+    the real module's."""
+
+    _PER_CLIENT = ("verify", "trust_env", "proxy", "mounts", "http1", "http2", "limits")
+
+    def __init__(self, max_connections: int, transport=None) -> None:  # noqa: ANN001 - httpx.BaseTransport
+        import httpx
+
+        self._httpx = httpx
+        self._client = httpx.Client(timeout=120, transport=transport, limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections))
+
+    def _kw(self, kw: dict) -> dict:
+        kw = {k: v for k, v in kw.items() if k not in self._PER_CLIENT}
+        if not kw.get("cookies"):
+            kw.pop("cookies", None)  # per-request cookies are deprecated in httpx; gradio sends none
+        return kw
+
+    def get(self, url: str, **kw):  # noqa: ANN003, ANN201 - httpx's signature
+        return self._client.get(url, **self._kw(kw))
+
+    def post(self, url: str, **kw):  # noqa: ANN003, ANN201
+        return self._client.post(url, **self._kw(kw))
+
+    def stream(self, method: str, url: str, **kw):  # noqa: ANN003, ANN201
+        return self._client.stream(method, url, **self._kw(kw))
+
+    def Client(self, *args: Any, **kw: Any) -> SharedClient:  # noqa: N802 - stands in for httpx.Client
+        """``gradio_client`` opens ``with httpx.Client(...) as c: c.stream(...)`` for each event
+        stream (one per prediction, as its stream closes when no event is pending): share the pool."""
+        return SharedClient(self)
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - httpx.Timeout, httpx.URL, exceptions...
+        return getattr(self._httpx, name)
+
+    def fetch(self, url: str) -> int:
+        """GET ``url`` over the pool, as a browser loads an ``<img>``; return the byte count."""
+        r = self._client.get(url)
+        r.raise_for_status()
+        return len(r.content)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def file_urls(value: Any) -> list[str]:
+    """The ``url`` of every Gradio ``FileData`` dict in a prediction (nested lists, tuples, dicts)."""
+    if isinstance(value, dict):
+        if value.get("meta", {}).get("_type") == "gradio.FileData" and isinstance(value.get("url"), str):
+            return [value["url"]]
+        return [u for v in value.values() for u in file_urls(v)]
+    if isinstance(value, (list, tuple)):
+        return [u for v in value for u in file_urls(v)]
+    return []
+
+
+class SharedClient:
+    """What :meth:`PooledHttpx.Client` returns: a context manager whose requests use the shared
+    pool and whose exit leaves the pool open."""
+
+    def __init__(self, pool: PooledHttpx) -> None:
+        self._pool = pool
+
+    def __enter__(self) -> SharedClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def get(self, url: str, **kw):  # noqa: ANN003, ANN201
+        return self._pool.get(url, **kw)
+
+    def post(self, url: str, **kw):  # noqa: ANN003, ANN201
+        return self._pool.post(url, **kw)
+
+    def stream(self, method: str, url: str, **kw):  # noqa: ANN003, ANN201
+        return self._pool.stream(method, url, **kw)
+
+
+def use_pooled_connections(max_connections: int) -> PooledHttpx:
+    """Make ``gradio_client`` (its ``client`` and ``utils`` modules) use :class:`PooledHttpx`."""
+    import gradio_client.client
+    import gradio_client.utils
+
+    shim = PooledHttpx(max_connections)
+    gradio_client.client.httpx = shim  # type: ignore[assignment]
+    gradio_client.utils.httpx = shim  # type: ignore[assignment]
+    return shim
+
+
 class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -67,6 +174,13 @@ class Stats:
         self.err: dict[str, list[str]] = defaultdict(list)
         self.tried: dict[str, int] = defaultdict(int)
         self.count = 0
+        self.files = 0
+        self.file_bytes = 0
+
+    def add_file(self, n_bytes: int) -> None:
+        with self.lock:
+            self.files += 1
+            self.file_bytes += n_bytes
 
     def add(self, name: str, dt: float | None, error: str | None) -> None:
         with self.lock:
@@ -78,12 +192,13 @@ class Stats:
 
 
 def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: threading.Event,
-         max_requests: int, seed: int, train_steps: int) -> None:
+         max_requests: int, seed: int, train_steps: int, pool: PooledHttpx | None = None) -> None:
     from gradio_client import Client
 
     rng = random.Random(seed)
     try:
-        client = Client(url, verbose=False, httpx_kwargs={"timeout": 120})
+        client = Client(url, verbose=False, httpx_kwargs={"timeout": 120},
+                        **({"download_files": False} if pool is not None else {}))
     except Exception as exc:  # noqa: BLE001
         stats.add("<connect>", None, f"{type(exc).__name__}: {exc}")
         return
@@ -102,11 +217,30 @@ def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: t
                 time.sleep(min(train_steps, 5))  # watch a few updates, then leave (as students do)
                 job.cancel()
             else:
-                client.predict(*args, api_name=name)
+                out = client.predict(*args, api_name=name)
+                for u in file_urls(out) if pool is not None else ():
+                    stats.add_file(pool.fetch(u))
             stats.add(name, time.perf_counter() - t0, None)
         except Exception as exc:  # noqa: BLE001 - every error counts
             stats.add(name, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc)[:120]}")
         stop.wait(rng.uniform(0.5, 2.0))  # think time
+
+
+def warm_up(client, eps: list[tuple[str, list[dict], int]]) -> float:  # noqa: ANN001
+    """Call each endpoint once (a training: start it and cancel it); return the seconds taken."""
+    t0 = time.perf_counter()
+    img = sample_image()
+    for name, params, _ in eps:
+        try:
+            if any(w in name for w in TRAIN_WORDS):
+                job = client.submit(*call_args(params, img), api_name=name)
+                time.sleep(1.0)
+                job.cancel()
+            else:
+                client.predict(*call_args(params, img), api_name=name)
+        except Exception as exc:  # noqa: BLE001 - reported; the run itself counts errors
+            print(f"warm-up {name}: {type(exc).__name__}: {str(exc)[:120]}", flush=True)
+    return time.perf_counter() - t0
 
 
 def cpu_seconds(server_pid: int | None) -> tuple[float, float]:
@@ -132,7 +266,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-requests", type=int, default=20_000, help="stop after this many requests")
     ap.add_argument("--url", default=None, help="use a running app instead of starting one")
     ap.add_argument("--train-seconds", type=int, default=3, help="how long a user watches a training")
+    ap.add_argument("--no-warmup", action="store_true",
+                    help="skip the one call per endpoint before the clock starts (then the first users "
+                         "also pay the lazy model loading)")
+    ap.add_argument("--connections", choices=("pooled", "fresh"), default="pooled",
+                    help="pooled: gradio_client's requests over shared keep-alive connections, as "
+                         "browsers do (default); fresh: a new httpx.Client per request (the library's own)")
     args = ap.parse_args(argv)
+    pool = use_pooled_connections(max_connections=max(10, 4 * args.users)) if args.connections == "pooled" else None
 
     proc = None
     url = args.url
@@ -144,13 +285,17 @@ def main(argv: list[str] | None = None) -> None:
         wait_ready(url, proc)
         from gradio_client import Client
 
-        info = Client(url, verbose=False).view_api(return_format="dict", print_info=False)
+        warm_client = Client(url, verbose=False)
+        info = warm_client.view_api(return_format="dict", print_info=False)
         eps = pick_endpoints(info)
-        print(f"{args.users} users for {args.seconds:.0f} s over {len(eps)} endpoints: "
+        if not args.no_warmup:
+            print(f"warm-up: one call per endpoint in {warm_up(warm_client, eps):.1f} s (models load lazily; "
+                  f"not counted below)", flush=True)
+        print(f"{args.users} users for {args.seconds:.0f} s ({args.connections} connections) over {len(eps)} endpoints: "
               f"{', '.join(e[0] for e in eps)}", flush=True)
         stats, stop = Stats(), threading.Event()
         threads = [threading.Thread(target=user, daemon=True,
-                                    args=(url, eps, stats, stop, args.max_requests, i, args.train_seconds))
+                                    args=(url, eps, stats, stop, args.max_requests, i, args.train_seconds, pool))
                    for i in range(args.users)]
         t0 = time.perf_counter()
         cpu0 = cpu_seconds(proc.pid if proc is not None else None)
@@ -170,6 +315,8 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"\n{stats.count} requests in {wall:.1f} s ({stats.count / wall:.1f} req/s); server RSS "
           f"{rss:.0f} MiB at the end")
+    if pool is not None:
+        print(f"output files fetched by the users: {stats.files} ({stats.file_bytes / 2**20:.1f} MiB)")
     cores = os.cpu_count() or 1
     srv, me = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
     print(f"CPU over the run ({cores} cores = {cores * wall:.0f} core-s): server {srv:.0f} core-s "

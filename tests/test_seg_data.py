@@ -66,6 +66,23 @@ def test_elastic_is_the_paper_recipe() -> None:
     assert torch.allclose(xo0, x, atol=1e-5)  # zero displacement = identity
 
 
+def test_channel_gain_scales_each_channel_within_its_range() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.full((400, 3, 4, 4), 0.5)
+    out = augment.channel_gain(x, g, low=0.25, high=1.5, p=0.5)
+    gain = out[:, :, 0, 0] / 0.5
+    assert torch.equal(out, out[:, :, :1, :1].expand_as(out))  # one gain per sample and channel
+    assert gain.min() >= 0.25 - 1e-6 and gain.max() <= 1.5 + 1e-6
+    untouched = (gain == 1).all(1)
+    assert 0.35 < untouched.float().mean() < 0.65  # about half the samples keep their gains
+    changed = gain[~untouched]
+    assert (changed[:, 0] != changed[:, 1]).float().mean() > 0.99  # channels get their own gain
+    assert changed.min() < 0.3 and changed.max() > 1.4  # the whole range is used
+    assert augment.channel_gain(torch.ones(8, 3, 2, 2), g, high=1.5, p=1.0).max() <= 1.0  # clipped
+    with pytest.raises(ValueError, match="low <= 1 <= high"):
+        augment.channel_gain(x, g, low=1.2)
+
+
 def test_dice_iou_and_reports() -> None:
     a = np.zeros((4, 4), bool)
     a[:2] = True

@@ -106,6 +106,9 @@ def test_sliding_view_every_layer(layer: str) -> None:
     ({"layer": "AdaptiveAvgPool2d"}, "no fixed window"), ({"kernel_text": "1 2 3"}, "typed kernel is 1×3"),
     ({"grid_text": "1 2\n3"}, "ragged"), ({"grid_text": "\n".join(["1 " * 17] * 3)}, "limit"),
     ({"bias": "x"}, "bias must be a number"), ({"layer": "MaxPool2d", "padding": "same"}, "pooling padding"),
+    # found by FUZZ_FULL=1: the default kernel for a 3×2³¹ kernel size was a 48 GiB allocation
+    ({"kernel_w": 2**31}, "kernels of at most 15×15"),
+    ({"layer": "ConvTranspose2d", "kernel_h": 10**12, "padding": "0"}, "the kernel size is 1000000000000×"),
 ])
 def test_sliding_view_errors(changes, match) -> None:
     html, _, n = cb.sliding_view(0, **{**SLIDE_DEFAULTS, **changes})

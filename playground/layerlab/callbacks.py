@@ -230,6 +230,10 @@ def sliding_view(step: Any, layer: str, grid_text: str, kernel_text: str, bias: 
                 if kern.shape != k:
                     raise ValueError(f"the typed kernel is {kern.shape[0]}×{kern.shape[1]} but the kernel "
                                      f"size is {k[0]}×{k[1]}: change the kernel size or clear the kernel box")
+            elif max(k) > limits.MAX_KERNEL_SIDE:  # checked before the default kernel is allocated
+                raise ValueError(f"the sliding-window view shows kernels of at most {limits.MAX_KERNEL_SIDE}"
+                                 f"×{limits.MAX_KERNEL_SIDE} (the input grid is at most {limits.MAX_GRID_SIDE}"
+                                 f"×{limits.MAX_GRID_SIDE}); the kernel size is {k[0]}×{k[1]}")
             else:
                 kern = (np.arange(k[0] * k[1]) % 3 - 1).reshape(k).astype(np.float64)
             b = _finite(bias, "bias")

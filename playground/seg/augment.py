@@ -83,3 +83,22 @@ def intensity(x: torch.Tensor, g: torch.Generator, gain: float = 0.1,
     a = 1 + (torch.rand(n, 1, 1, 1, generator=g) * 2 - 1) * gain
     b = (torch.rand(n, 1, 1, 1, generator=g) * 2 - 1) * bias
     return x * a + b
+
+
+def channel_gain(x: torch.Tensor, g: torch.Generator, low: float = 0.25, high: float = 1.5,
+                 p: float = 0.5) -> torch.Tensor:
+    """Scale each channel of a sample by its own log-uniform gain ``exp(U(ln low, ln high))``.
+
+    Applied to a fraction ``p`` of the samples (the rest keep gain 1); the result is clipped to
+    ``[0, 1]`` as an 8-bit scan would be. MRI intensities are not calibrated between scanners: one
+    LGG patient's FLAIR is 3-4x darker than the others', and a model trained without this sees it
+    as tumour-free.
+    """
+    if not 0 < low <= 1 <= high:
+        raise ValueError(f"channel_gain needs 0 < low <= 1 <= high, got low={low}, high={high}")
+    n, c = x.shape[:2]
+    u = torch.rand(n, c, 1, 1, generator=g)
+    gain = torch.exp(math.log(low) + u * (math.log(high) - math.log(low)))
+    keep = torch.rand(n, 1, 1, 1, generator=g) >= p
+    gain = torch.where(keep, torch.ones_like(gain), gain)
+    return (x * gain).clamp(0.0, 1.0)

@@ -51,8 +51,12 @@ def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-def lgg_task(data_root: str | None = None) -> Task:
-    """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test)."""
+def lgg_task(data_root: str | None = None, channel_gain: bool = False) -> Task:
+    """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
+
+    ``channel_gain``: also scale half the training samples' channels by random gains in
+    [0.25, 1.5] (:func:`augment.channel_gain`).
+    """
     d = data.load_lgg(data_root)
     sp = data.lgg_split(list(d.patients))
     tr = d.subset(sp.train)
@@ -69,6 +73,8 @@ def lgg_task(data_root: str | None = None) -> Task:
         y = torch.from_numpy(d.masks[idx]).float().unsqueeze(1)
         x, y = augment.flips(x, y, g, vertical=False)
         x, y = augment.affine(x, y, g, max_deg=15.0, scale=(0.9, 1.1))
+        if channel_gain:
+            x = augment.channel_gain(x, g)
         return augment.intensity(x, g, 0.1, 0.05), y
 
     def run(model: torch.nn.Module, pids: tuple[str, ...]) -> dict:

@@ -38,6 +38,11 @@ DEFAULTS = {  # steps, batch, lr, minutes: sized for ~15-25 minutes on one busy 
     "em": dict(steps=1000, batch=8, lr=3e-3, minutes=18.0),
     "digits": dict(steps=1600, batch=16, lr=3e-3, minutes=22.0),
 }
+AUGMENT = {  # what each task's sampler does (playground/seg/tasks.py)
+    "lgg": "h-flip, affine ±15° scale 0.9-1.1, gain ±10 % / bias ±5 %",
+    "em": "flips, rot90, elastic (3x3 grid, σ=10 px), gain ±10 % / bias ±5 %",
+    "digits": "fresh random scenes (1-5 digits, positions, scales) every batch",
+}
 CODE = ("playground/seg/unet.py", "playground/seg/tasks.py", "playground/seg/data.py",
         "playground/seg/scenes.py", "playground/seg/augment.py", "playground/seg/metrics.py",
         "playground/seg/train.py")
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--depth", type=int, default=None, help="U-Net depth (default: CONFIGS[task])")
     p.add_argument("--input-norm", action="store_true",
                    help="divide each image's channels by their foreground mean (unet.normalize_intensity)")
+    p.add_argument("--channel-gain", action="store_true",
+                   help="LGG only: random per-channel gains in [0.25, 1.5] on half the samples (augment.channel_gain)")
     p.add_argument("--assets-dir", default=str(weights.ASSETS_DIR), help="where to write <name>.pt/.json")
     args = p.parse_args(argv)
     hp = {**DEFAULTS[args.task], **{k: v for k, v in vars(args).items()
@@ -109,7 +116,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # ---- data ---------------------------------------------------------------------------------
     t0 = time.time()
-    task = TASKS[args.task](args.data_dir)
+    if args.channel_gain and args.task != "lgg":
+        raise SystemExit("--channel-gain applies to --task lgg only")
+    task = TASKS[args.task](args.data_dir, **({"channel_gain": True} if args.channel_gain else {}))
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
 
@@ -125,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     recipe = {**hp, "optimizer": "AdamW(wd=1e-4)", "schedule": "50-step warm-up, cosine to lr/100",
               "precision": "bf16 autocast" if args.bf16 else "fp32, channels_last",
               "world_size": ctx.world_size, "threads": args.threads, "schedule_progress": "max(step/steps, elapsed/minutes)",
-              "loss": "cross-entropy" if args.task == "digits" else "BCE + soft Dice"}
+              "loss": "cross-entropy" if args.task == "digits" else "BCE + soft Dice",
+              "augment": AUGMENT[args.task] + (" + per-channel gain [0.25, 1.5] on half" if args.channel_gain else "")}
     curves: dict[str, list] = {"step": [], "loss": [], "val_step": [], "val": []}
 
     def save(metrics: dict, complete: bool, steps_done: int, seconds: float) -> None:

@@ -3,9 +3,11 @@
 Policy (measured with ``bench/load.py``; see the README's "Serving a class" section):
 
 - every *model* endpoint (a forward pass, Grad-CAM, U-Net, a shape trace through a whole
-  architecture) joins one queue, ``concurrency_id="models"``, with ``MODEL_CONCURRENCY`` (2)
-  jobs at a time: at most two heavy forward passes share the two cores, each with one torch
-  thread, so they never oversubscribe the CPU;
+  architecture) joins one queue, ``concurrency_id="models"``, with ``MODEL_CONCURRENCY`` (4)
+  jobs at a time, each with one torch thread. A model request is mostly Python (Gradio's pre- and
+  postprocessing, rendering) under one GIL, and only partly torch kernels that release it; with
+  2 jobs the server left ~30 % of the 2 cores idle at 60 users. 4 jobs served 23 req/s instead
+  of 19 (``bench/load.py``, 2026-12-01);
 - the cheap calculators (Layer Lab arithmetic, architecture tables, builders: milliseconds each)
   keep their own per-event queues (``default_concurrency_limit``), so they never wait behind a
   model;
@@ -19,7 +21,7 @@ from typing import Final
 
 import gradio as gr
 
-MODEL_CONCURRENCY: Final[int] = 2
+MODEL_CONCURRENCY: Final[int] = 4
 DEFAULT_CONCURRENCY: Final[int] = 2
 MAX_QUEUE: Final[int] = 256
 
