@@ -41,14 +41,22 @@ def test_concurrent_rewrites_never_expose_a_partial_file(tmp_path: Path) -> None
     size = path.stat().st_size
     stop = threading.Event()
     bad: list[int] = []
+    rewrites = [0, 0]
+    crashed: list[BaseException] = []
 
-    def writer() -> None:
-        while not stop.is_set():
-            gradio_fixes.save_pil_to_cache(img, str(tmp_path), format="png")
-            path.unlink()  # force real rewrites, as if the cache were new each time
-            gradio_fixes.save_pil_to_cache(img, str(tmp_path), format="png")
+    def writer(i: int) -> None:
+        try:
+            while not stop.is_set():
+                gradio_fixes.save_pil_to_cache(img, str(tmp_path), format="png")
+                # force real rewrites, as if the cache were new each time (the other writer may
+                # have removed it already)
+                path.unlink(missing_ok=True)
+                gradio_fixes.save_pil_to_cache(img, str(tmp_path), format="png")
+                rewrites[i] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            crashed.append(exc)
 
-    threads = [threading.Thread(target=writer) for _ in range(2)]
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(2)]
     for t in threads:
         t.start()
     try:
@@ -63,6 +71,8 @@ def test_concurrent_rewrites_never_expose_a_partial_file(tmp_path: Path) -> None
         stop.set()
         for t in threads:
             t.join()
+    assert not crashed, f"a writer stopped early: {crashed[0]!r}"
+    assert min(rewrites) > 0, f"both writers must have rewritten the file, got {rewrites}"
     assert not bad, f"a reader saw partial files of {sorted(set(bad))[:5]} bytes (full: {size})"
     assert not list(path.parent.glob(".part-*")), "temporary files left behind"
 
