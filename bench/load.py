@@ -33,6 +33,7 @@ users, no endpoint starved.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -101,10 +102,12 @@ class PooledHttpx:
     def stream(self, method: str, url: str, **kw):  # noqa: ANN003, ANN201
         return self._client.stream(method, url, **self._kw(kw))
 
-    def Client(self, *args: Any, **kw: Any) -> SharedClient:  # noqa: N802 - stands in for httpx.Client
-        """``gradio_client`` opens ``with httpx.Client(...) as c: c.stream(...)`` for each event
-        stream (one per prediction, as its stream closes when no event is pending): share the pool."""
-        return SharedClient(self)
+    def Client(self, *args: Any, **kw: Any) -> contextlib.nullcontext[PooledHttpx]:  # noqa: N802
+        """Stands in for ``httpx.Client``: ``gradio_client`` opens ``with httpx.Client(...) as c:
+        c.stream(...)`` for each event stream (one per prediction, as its stream closes when no
+        event is pending). ``c`` is this shim, so the stream shares the pool and leaving the block
+        keeps it open."""
+        return contextlib.nullcontext(self)
 
     def __getattr__(self, name: str):  # noqa: ANN204 - httpx.Timeout, httpx.URL, exceptions...
         return getattr(self._httpx, name)
@@ -128,32 +131,6 @@ def file_urls(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [u for v in value for u in file_urls(v)]
     return []
-
-
-class SharedClient:
-    """What :meth:`PooledHttpx.Client` returns: a context manager whose requests use the shared
-    pool and whose exit leaves the pool open."""
-
-    def __init__(self, pool: PooledHttpx) -> None:
-        self._pool = pool
-
-    def __enter__(self) -> SharedClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-    def get(self, url: str, **kw):  # noqa: ANN003, ANN201
-        return self._pool.get(url, **kw)
-
-    def post(self, url: str, **kw):  # noqa: ANN003, ANN201
-        return self._pool.post(url, **kw)
-
-    def stream(self, method: str, url: str, **kw):  # noqa: ANN003, ANN201
-        return self._pool.stream(method, url, **kw)
 
 
 def use_pooled_connections(max_connections: int) -> PooledHttpx:
@@ -212,18 +189,24 @@ def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: t
         stats.tried[name] += 1
         t0 = time.perf_counter()
         try:
-            if any(w in name for w in TRAIN_WORDS):
-                job = client.submit(*args, api_name=name)
-                time.sleep(min(train_steps, 5))  # watch a few updates, then leave (as students do)
-                job.cancel()
-            else:
-                out = client.predict(*args, api_name=name)
-                for u in file_urls(out) if pool is not None else ():
-                    stats.add_file(pool.fetch(u))
+            out = call_once(client, name, args, watch_s=min(train_steps, 5))
+            for u in file_urls(out) if pool is not None else ():
+                stats.add_file(pool.fetch(u))
             stats.add(name, time.perf_counter() - t0, None)
         except Exception as exc:  # noqa: BLE001 - every error counts
             stats.add(name, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc)[:120]}")
         stop.wait(rng.uniform(0.5, 2.0))  # think time
+
+
+def call_once(client, name: str, args: list[Any], watch_s: float) -> Any:  # noqa: ANN001
+    """One student action: a prediction (its result), or a training watched for ``watch_s``
+    seconds and then left (None), as students do."""
+    if any(w in name for w in TRAIN_WORDS):
+        job = client.submit(*args, api_name=name)
+        time.sleep(watch_s)
+        job.cancel()
+        return None
+    return client.predict(*args, api_name=name)
 
 
 def warm_up(client, eps: list[tuple[str, list[dict], int]]) -> float:  # noqa: ANN001
@@ -232,12 +215,7 @@ def warm_up(client, eps: list[tuple[str, list[dict], int]]) -> float:  # noqa: A
     img = sample_image()
     for name, params, _ in eps:
         try:
-            if any(w in name for w in TRAIN_WORDS):
-                job = client.submit(*call_args(params, img), api_name=name)
-                time.sleep(1.0)
-                job.cancel()
-            else:
-                client.predict(*call_args(params, img), api_name=name)
+            call_once(client, name, call_args(params, img), watch_s=1.0)
         except Exception as exc:  # noqa: BLE001 - reported; the run itself counts errors
             print(f"warm-up {name}: {type(exc).__name__}: {str(exc)[:120]}", flush=True)
     return time.perf_counter() - t0
