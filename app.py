@@ -14,7 +14,8 @@ from typing import Any
 import gradio as gr
 
 from playground import limits
-from playground.ui import architectures, cifar, digits, gradio_fixes, layer_lab, queue_policy, segmentation, studio
+from playground.ui import (architectures, cifar, digits, gradio_fixes, layer_lab, page_cache, queue_policy,
+                           segmentation, studio)
 from playground.ui.theme import CSS, HEAD
 
 TABS = (
@@ -48,6 +49,14 @@ def launch_kwargs() -> dict[str, Any]:
     return {"css": CSS, "head": HEAD, "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": True}
 
 
+def launch(demo: gr.Blocks, **overrides: Any) -> None:
+    """Start serving ``demo`` without blocking (``launch_kwargs()`` updated by ``overrides``), then
+    serve its page responses from :mod:`playground.ui.page_cache`. ``python app.py`` and the tests'
+    in-process servers all start this way."""
+    demo.launch(prevent_thread_lock=True, **{**launch_kwargs(), **overrides})
+    page_cache.install(demo.server_app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse ``--host/--port/--data-dir`` and launch."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -60,7 +69,9 @@ def main(argv: list[str] | None = None) -> None:
     import torch  # imported here so that importing app.py stays light for tooling
 
     torch.set_num_threads(1)  # one thread per job; the queue runs up to 2 model jobs at once
-    build_demo().launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+    demo = build_demo()
+    launch(demo, server_name=args.host, server_port=args.port)
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -118,8 +118,8 @@ def served_app(demo: gr.Blocks | None = None, **launch: Any) -> Iterator[tuple[g
     """Serve the app in-process on a free loopback port; yield ``(demo, url)``; always close it.
 
     ``demo`` defaults to ``app.build_demo()``; pass another ``Blocks`` to serve one tab, or the
-    app with a wrapped ``process_api``. It is launched with ``prevent_thread_lock=True``, quietly,
-    with ``app.launch_kwargs()`` (the options ``python app.py`` uses) updated by ``launch``.
+    app with a wrapped ``process_api``. It is started with ``app.launch`` (as ``python app.py``
+    starts it: ``app.launch_kwargs()`` updated by ``launch``, page responses cached), quietly.
     ``url`` is ``"http://127.0.0.1:<port>/"``.
     """
     import app as app_module
@@ -127,8 +127,7 @@ def served_app(demo: gr.Blocks | None = None, **launch: Any) -> Iterator[tuple[g
     if demo is None:
         demo = app_module.build_demo()
     port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                **{**app_module.launch_kwargs(), **launch})
+    app_module.launch(demo, server_name="127.0.0.1", server_port=port, quiet=True, **launch)
     try:
         yield demo, f"http://127.0.0.1:{port}/"
     finally:

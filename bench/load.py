@@ -7,11 +7,14 @@ Usage::
     python bench/load.py --url http://127.0.0.1:7860/   # an app that is already running
 
 The app is started as a subprocess on a free port (``GRADIO_SERVER_PORT``) unless ``--url`` is
-given. Each simulated user is a thread with its own ``gradio_client.Client`` (its own session) that
-loops, with a short think time (0.5–2 s), over a realistic mix of the endpoints that exist (found
-from the app's API info, so new tabs are picked up): Layer Lab changes, digit classification,
-CIFAR classification with Grad-CAM, segmentation, architecture tables, and now and then a short
-training. The run is bounded in time (``--seconds``) and in count (``--max-requests``).
+given. Each simulated user is a thread with its own ``gradio_client.Client`` (its own session).
+All users open the app at once (``Client()`` fetches ``/config`` and ``/gradio_api/info``); that
+is timed and reported on its own ("page loads"). Then the clock starts: every user makes a first
+click within 3 s and loops, with a think time (``--think``, default 0.5–2 s), over a realistic mix
+of the endpoints that exist (found from the app's API info, so new tabs are picked up): Layer Lab
+changes, digit classification, CIFAR classification with Grad-CAM, segmentation, architecture
+tables, and now and then a short training. The run is bounded in time (``--seconds``) and in
+count (``--max-requests``).
 
 Connections (``--connections``): ``gradio_client`` sends each queue join, file upload and output-file
 download through module-level ``httpx.post`` / ``httpx.stream``, so every one of them builds a new
@@ -26,7 +29,8 @@ Either way the server receives the same HTTP requests.
 
 Reported per endpoint: requests, throughput (req/s), p50 / p95 / p99 latency (queue wait
 included: what a student waits) and errors; "starved" marks an endpoint that was tried but never
-answered. Targets on the 2-core machine: zero errors, p95 < 1 s for interactive endpoints at 60
+answered. The worst interactive p95 is also given for the requests started in each half of the
+run (the first half holds the whole class's first click). Targets on the 2-core machine: zero errors, p95 < 1 s for interactive endpoints at 60
 users, no endpoint starved.
 """
 
@@ -133,6 +137,28 @@ def file_urls(value: Any) -> list[str]:
     return []
 
 
+def parse_think(text: str) -> tuple[float, float]:
+    """``"0.5,2" -> (0.5, 2.0)``: a think-time range; ``ValueError`` unless 0 <= MIN <= MAX <= 600."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"think time wants MIN,MAX in seconds, got {text!r}")
+    lo, hi = (float(x) for x in parts)
+    if not 0 <= lo <= hi <= 600:
+        raise ValueError(f"think time needs 0 <= MIN <= MAX <= 600, got {text!r}")
+    return lo, hi
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    """``["A=1", "B=x=y"] -> {"A": "1", "B": "x=y"}``; ``ValueError`` for an item without ``=``."""
+    out = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--app-env wants KEY=VALUE, got {item!r}")
+        out[key] = value
+    return out
+
+
 def use_pooled_connections(max_connections: int) -> PooledHttpx:
     """Make ``gradio_client`` (its ``client`` and ``utils`` modules) use :class:`PooledHttpx`."""
     import gradio_client.client
@@ -148,6 +174,8 @@ class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lat: dict[str, list[float]] = defaultdict(list)
+        self.started: dict[str, list[float]] = defaultdict(list)  # perf_counter at each request's start
+        self.connected: list[float] = []  # perf_counter when each user's Client() was ready
         self.err: dict[str, list[str]] = defaultdict(list)
         self.tried: dict[str, int] = defaultdict(int)
         self.count = 0
@@ -159,17 +187,21 @@ class Stats:
             self.files += 1
             self.file_bytes += n_bytes
 
-    def add(self, name: str, dt: float | None, error: str | None) -> None:
+    def add(self, name: str, dt: float | None, error: str | None, t0: float | None = None) -> None:
         with self.lock:
             self.count += 1
             if dt is not None:
                 self.lat[name].append(dt)
+                self.started[name].append(t0 if t0 is not None else time.perf_counter() - dt)
             if error:
                 self.err[name].append(error)
 
 
 def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: threading.Event,
-         max_requests: int, seed: int, train_steps: int, pool: PooledHttpx | None = None) -> None:
+         max_requests: int, seed: int, train_steps: int, pool: PooledHttpx | None = None,
+         think: tuple[float, float] = (0.5, 2.0), go: threading.Event | None = None) -> None:
+    """One student: open the page (``Client()``), wait for ``go`` (everyone has the page open),
+    make a first click within 3 s, then click after each think time until ``stop``."""
     from gradio_client import Client
 
     rng = random.Random(seed)
@@ -179,6 +211,12 @@ def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: t
     except Exception as exc:  # noqa: BLE001
         stats.add("<connect>", None, f"{type(exc).__name__}: {exc}")
         return
+    finally:
+        with stats.lock:
+            stats.connected.append(time.perf_counter())
+    if go is not None:
+        go.wait()
+    stop.wait(rng.uniform(0.0, 3.0))  # everyone clicks within ~3 s
     names = [e[0] for e in eps]
     weights = [e[2] for e in eps]
     params = {e[0]: e[1] for e in eps}
@@ -192,10 +230,10 @@ def user(url: str, eps: list[tuple[str, list[dict], int]], stats: Stats, stop: t
             out = call_once(client, name, args, watch_s=min(train_steps, 5))
             for u in file_urls(out) if pool is not None else ():
                 stats.add_file(pool.fetch(u))
-            stats.add(name, time.perf_counter() - t0, None)
+            stats.add(name, time.perf_counter() - t0, None, t0)
         except Exception as exc:  # noqa: BLE001 - every error counts
-            stats.add(name, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc)[:120]}")
-        stop.wait(rng.uniform(0.5, 2.0))  # think time
+            stats.add(name, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc)[:120]}", t0)
+        stop.wait(rng.uniform(*think))  # think time
 
 
 def call_once(client, name: str, args: list[Any], watch_s: float) -> Any:  # noqa: ANN001
@@ -250,14 +288,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--connections", choices=("pooled", "fresh"), default="pooled",
                     help="pooled: gradio_client's requests over shared keep-alive connections, as "
                          "browsers do (default); fresh: a new httpx.Client per request (the library's own)")
+    ap.add_argument("--think", type=parse_think, default=(0.5, 2.0), metavar="MIN,MAX",
+                    help="seconds a user waits between two actions, uniform in [MIN, MAX] (default 0.5,2)")
+    ap.add_argument("--skip", action="append", default=[], metavar="NAME",
+                    help="leave the endpoints whose name contains NAME out of the mix (repeatable), "
+                         "e.g. --skip train to see what the trainings cost the others")
+    ap.add_argument("--app-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="environment variable for the started app (repeatable)")
     args = ap.parse_args(argv)
+    try:
+        app_env = parse_env(args.app_env)
+    except ValueError as exc:
+        ap.error(str(exc))
     pool = use_pooled_connections(max_connections=max(10, 4 * args.users)) if args.connections == "pooled" else None
 
     proc = None
     url = args.url
     if url is None:
         port = free_port()
-        proc = start_app(port)
+        proc = start_app(port, extra_env=app_env)
         url = f"http://127.0.0.1:{port}/"
     try:
         wait_ready(url, proc)
@@ -265,21 +314,31 @@ def main(argv: list[str] | None = None) -> None:
 
         warm_client = Client(url, verbose=False)
         info = warm_client.view_api(return_format="dict", print_info=False)
-        eps = pick_endpoints(info)
+        eps = [e for e in pick_endpoints(info) if not any(k in e[0] for k in args.skip)]
         if not args.no_warmup:
             print(f"warm-up: one call per endpoint in {warm_up(warm_client, eps):.1f} s (models load lazily; "
                   f"not counted below)", flush=True)
-        print(f"{args.users} users for {args.seconds:.0f} s ({args.connections} connections) over {len(eps)} endpoints: "
+        print(f"{args.users} users for {args.seconds:.0f} s ({args.connections} connections, think "
+              f"{args.think[0]:g}-{args.think[1]:g} s) over {len(eps)} endpoints: "
               f"{', '.join(e[0] for e in eps)}", flush=True)
         stats, stop = Stats(), threading.Event()
+        go = threading.Event()
         threads = [threading.Thread(target=user, daemon=True,
-                                    args=(url, eps, stats, stop, args.max_requests, i, args.train_seconds, pool))
+                                    args=(url, eps, stats, stop, args.max_requests, i, args.train_seconds, pool,
+                                          args.think, go))
                    for i in range(args.users)]
+        c0, ccpu0 = time.perf_counter(), cpu_seconds(proc.pid if proc is not None else None)
+        for th in threads:  # the whole class opens the page at once
+            th.start()
+        while len(stats.connected) < args.users and time.perf_counter() - c0 < 120:
+            time.sleep(0.05)
+        ccpu1 = cpu_seconds(proc.pid if proc is not None else None)
+        print(f"page loads: {len(stats.connected)} users opened the app (gradio_client.Client()) at once in "
+              f"{time.perf_counter() - c0:.1f} s; server CPU {ccpu1[0] - ccpu0[0]:.1f} core-s, the clients' "
+              f"{ccpu1[1] - ccpu0[1]:.1f} core-s (not counted below)", flush=True)
         t0 = time.perf_counter()
         cpu0 = cpu_seconds(proc.pid if proc is not None else None)
-        for i, th in enumerate(threads):
-            th.start()
-            time.sleep(min(0.05, 3.0 / max(1, args.users)))  # everyone clicks within ~3 s
+        go.set()
         stop.wait(args.seconds)
         stop.set()
         for th in threads:
@@ -325,6 +384,19 @@ def main(argv: list[str] | None = None) -> None:
         print("no endpoint starved")
     med = statistics.median([x for v in stats.lat.values() for x in v]) if stats.count else float("nan")
     print(f"median latency over all requests: {med * 1e3:.0f} ms")
+    for label, lo, hi in (("first half", t0, t0 + args.seconds / 2), ("second half", t0 + args.seconds / 2, float("inf"))):
+        print(f"requests started in the {label} of the run: worst interactive p95 "
+              f"{1e3 * window_p95(stats, eps, lo, hi):.0f} ms")
+
+
+def window_p95(stats: Stats, eps: list[tuple[str, list[dict], int]], after: float, before: float) -> float:
+    """Worst p95 over the interactive endpoints, counting only requests started in [after, before)."""
+    worst = 0.0
+    for name, _, _ in eps:
+        lat = [d for d, t in zip(stats.lat.get(name, []), stats.started.get(name, [])) if after <= t < before]
+        if lat and not any(w in name for w in SLOW_OK):
+            worst = max(worst, percentile(lat, 0.95))
+    return worst
 
 
 if __name__ == "__main__":

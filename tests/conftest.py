@@ -1,6 +1,6 @@
 """Shared fixtures: the app served in-process, a gradio_client, and headless Chromium.
 
-The app is launched once per test session with ``launch(prevent_thread_lock=True)`` on a free
+The app is launched once per test session with ``app.launch`` (non-blocking) on a free
 port and closed in a ``finally``. Browser tests use Debian's Chromium through Playwright's Python
 package (``playwright install`` cannot download browsers here).
 """
@@ -40,8 +40,7 @@ def app_url() -> Iterator[str]:
 
     demo = app_module.build_demo()
     port = _free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
-                quiet=True, **app_module.launch_kwargs())
+    app_module.launch(demo, server_name="127.0.0.1", server_port=port, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.drawn_digits import parse_radii  # noqa: E402
-from bench.load import PooledHttpx  # noqa: E402
+from bench.load import PooledHttpx, parse_env, parse_think  # noqa: E402
 
 
 def test_pooled_httpx_sends_gradio_clients_calls_through_one_client() -> None:
@@ -46,3 +46,14 @@ def test_parse_radii() -> None:
     for bad in ("", "a", "0", "7,41", "1.5"):
         with pytest.raises(SystemExit, match="brush-radii"):
             parse_radii(bad)
+
+
+def test_parse_think_and_app_env() -> None:
+    assert parse_think("0.5,2") == (0.5, 2.0) and parse_think("3, 3") == (3.0, 3.0)
+    for bad in ("1", "2,1", "-1,2", "1,601", "a,b"):
+        with pytest.raises(ValueError):
+            parse_think(bad)
+    assert parse_env(["A=1", "B=x=y", "C="]) == {"A": "1", "B": "x=y", "C": ""}
+    for bad in (["A"], ["=1"]):
+        with pytest.raises(ValueError, match="KEY=VALUE"):
+            parse_env(bad)

@@ -29,3 +29,18 @@ def test_unknown_endpoint_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(queue_policy, "MODEL_ENDPOINTS", frozenset({"only_event", "renamed_away"}))
     with pytest.raises(ValueError, match="renamed_away"):
         queue_policy.apply(demo)
+
+
+def test_limits_can_be_raised_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(queue_policy.ENV_MODEL_CONCURRENCY, "6")
+    monkeypatch.setenv(queue_policy.ENV_DEFAULT_CONCURRENCY, " 8 ")
+    demo = app_module.build_demo()
+    fns = {fn.api_name: fn for fn in demo.fns.values()}
+    assert fns["segment"].concurrency_limit == 6
+    assert demo._queue.default_concurrency_limit == 8
+    for bad in ("0", "65", "-1", "2.5", "many"):
+        monkeypatch.setenv(queue_policy.ENV_DEFAULT_CONCURRENCY, bad)
+        with pytest.raises(ValueError, match=queue_policy.ENV_DEFAULT_CONCURRENCY):
+            queue_policy.limit_from_env(queue_policy.ENV_DEFAULT_CONCURRENCY, 2)
+    monkeypatch.delenv(queue_policy.ENV_DEFAULT_CONCURRENCY)
+    assert queue_policy.limit_from_env(queue_policy.ENV_DEFAULT_CONCURRENCY, 2) == 2

@@ -98,3 +98,44 @@ def test_dice_iou_and_reports() -> None:
     assert rep["patient_dice"]["p1"] == pytest.approx(2 * 6 / 16) and rep["patient_dice"]["p2"] == 1.0
     r = metrics.miou_report(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
     assert r["miou"] == pytest.approx((1 + 0.5 + 0.5) / 3)
+
+
+def test_lgg_cross_validation_folds_cover_the_non_test_patients_once() -> None:
+    ids = [f"P{i:02d}" for i in range(56)]
+    base = data.lgg_split(ids)
+    folds = [data.lgg_cv_split(ids, k, 5) for k in range(5)]
+    vals = [set(f.val) for f in folds]
+    assert all(f.test == base.test for f in folds)
+    assert set().union(*vals) == set(base.train) | set(base.val)
+    assert sum(len(v) for v in vals) == len(ids) - len(base.test)  # disjoint
+    for f in folds:
+        assert not set(f.train) & set(f.val) and not set(f.train) & set(f.test)
+        assert set(f.train) | set(f.val) | set(f.test) == set(ids)
+        assert 9 <= len(f.val) <= 10
+    assert data.lgg_cv_split(ids, 2, 5) == folds[2]  # deterministic
+    for fold, n in ((5, 5), (-1, 5), (0, 1), (1.0, 5)):
+        with pytest.raises(ValueError, match="fold"):
+            data.lgg_cv_split(ids, fold, n)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="non-test patients"):
+        data.lgg_cv_split(ids[:18], 0, 5)
+
+
+def test_crossval_report_scores_each_fold_on_unseen_patients(tmp_path) -> None:  # noqa: ANN001
+    from playground import weights
+    from playground.seg import crossval
+    from playground.seg.unet import UNet, UNetConfig
+
+    cfg = UNetConfig(base=2, depth=1)
+    for k in range(2):
+        torch.manual_seed(k)
+        net = UNet(cfg)
+        weights.save(net, f"cv{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": k, "recipe": {},
+                                     "metrics": {}, "data_hash": "x", "train_seconds": 60, "steps_done": 1,
+                                     "param_count": weights.param_count(net)}, assets_dir=tmp_path)
+    r = crossval.report(tmp_path, folds=2, prefix="cv")
+    d = data.load_lgg()
+    n_non_test = len(set(d.patients.tolist())) - data.LGG_N_TEST
+    assert r["cv_n_patients"] == n_non_test
+    assert [f["fold"] for f in r["folds"]] == [0, 1]
+    assert 0.0 <= r["cv_patient_dice"] <= 1.0 and 0.0 <= r["test_ensemble"]["patient_dice_3d"] <= 1.0
+    assert len(r["test_ensemble_patient_dice"]) == data.LGG_N_TEST

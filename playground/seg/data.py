@@ -77,6 +77,29 @@ def lgg_split(patients: list[str], seed: int = LGG_SPLIT_SEED) -> LGGSplit:
     return LGGSplit(train, val, test)
 
 
+def lgg_cv_split(patients: list[str], fold: int, folds: int = 5, seed: int = LGG_SPLIT_SEED) -> LGGSplit:
+    """Fold ``fold`` of a ``folds``-fold patient-level cross-validation of the non-test patients.
+
+    The test patients are those of :func:`lgg_split` and never enter a fold. The other patients
+    (train + val of :func:`lgg_split`, in its shuffled order) are dealt round-robin into
+    ``folds`` groups: patient ``i`` goes to group ``i mod folds``. Group ``fold`` validates, the
+    rest train, so every non-test patient is validated exactly once over the folds.
+    """
+    if not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+    if not isinstance(fold, int) or not 0 <= fold < folds:
+        raise ValueError(f"fold must be an integer in [0, {folds - 1}], got {fold!r}")
+    base = lgg_split(patients, seed)
+    ids = sorted(set(patients))
+    random.Random(seed).shuffle(ids)
+    rest = [p for p in ids if p not in set(base.test)]
+    if len(rest) < 2 * folds:
+        raise ValueError(f"{folds} folds need at least {2 * folds} non-test patients, got {len(rest)}")
+    val = tuple(sorted(rest[fold::folds]))
+    train = tuple(sorted(p for p in rest if p not in set(val)))
+    return LGGSplit(train, val, base.test)
+
+
 @dataclass
 class LGGData:
     """All slices in memory: images (N, 128, 128, 3) uint8, masks (N, 128, 128) bool."""

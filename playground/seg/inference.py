@@ -40,12 +40,18 @@ def load_model(task: str) -> tuple[UNet, dict]:
         raise ValueError(f"unknown model {task!r}; choose from {sorted(WEIGHT_NAMES)}")
     name = WEIGHT_NAMES[task]
     try:
-        meta = weights.load_meta(name)
-        model = UNet(UNetConfig(**meta["config"]))
-        weights.load_into(model, name)
+        return load_unet(name)
     except FileNotFoundError:
         raise ValueError(f"no trained weights for {task!r} (assets/{name}.pt is missing): run "
                          f"python -m playground.seg.train --task {task}") from None
+
+
+def load_unet(name: str, assets_dir: Path = weights.ASSETS_DIR) -> tuple[UNet, dict]:
+    """The U-Net saved as ``<assets_dir>/<name>.pt`` (eval mode, frozen) and its metadata,
+    rebuilt from the config in the metadata; ``FileNotFoundError`` if it is missing."""
+    meta = weights.load_meta(name, assets_dir)
+    model = UNet(UNetConfig(**meta["config"]))
+    weights.load_into(model, name, assets_dir)
     for p in model.parameters():
         p.requires_grad_(False)
     return model.eval(), meta

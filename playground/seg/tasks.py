@@ -51,14 +51,17 @@ def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-def lgg_task(data_root: str | None = None, channel_gain: bool = False) -> Task:
+def lgg_task(data_root: str | None = None, channel_gain: bool = False,
+             fold: tuple[int, int] | None = None) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
-    [0.25, 1.5] (:func:`augment.channel_gain`).
+    [0.25, 1.5] (:func:`augment.channel_gain`). ``fold=(k, n)``: train and validate on fold
+    ``k`` of the ``n``-fold patient cross-validation (:func:`data.lgg_cv_split`); the test
+    patients stay the same.
     """
     d = data.load_lgg(data_root)
-    sp = data.lgg_split(list(d.patients))
+    sp = data.lgg_split(list(d.patients)) if fold is None else data.lgg_cv_split(list(d.patients), *fold)
     tr = d.subset(sp.train)
     has = d.masks[tr].reshape(len(tr), -1).any(1)
     pos, neg = tr[has], tr[~has]
@@ -84,8 +87,9 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False) -> Task:
         return metrics.lgg_report(prob, d.masks[idx], d.patients[idx])
 
     return Task("lgg", d.data_hash, sample, bce_dice, lambda m: run(m, sp.val), lambda m: run(m, sp.test),
-                "patient_dice_3d", f"LGG kaggle_3m, 56 patients at 128x128; train {len(sp.train)} / "
-                f"val {len(sp.val)} / test {len(sp.test)} patients")
+                "patient_dice_3d", f"LGG kaggle_3m, {len(set(d.patients))} patients at 128x128; train {len(sp.train)} / "
+                f"val {len(sp.val)} / test {len(sp.test)} patients"
+                + ("" if fold is None else f" (cross-validation fold {fold[0]} of {fold[1]})"))
 
 
 def em_task(data_root: str | None = None, crop: int = 128) -> Task:

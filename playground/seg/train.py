@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="divide each image's channels by their foreground mean (unet.normalize_intensity)")
     p.add_argument("--channel-gain", action="store_true",
                    help="LGG only: random per-channel gains in [0.25, 1.5] on half the samples (augment.channel_gain)")
+    p.add_argument("--fold", type=int, default=None,
+                   help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
+    p.add_argument("--folds", type=int, default=5)
     p.add_argument("--assets-dir", default=str(weights.ASSETS_DIR), help="where to write <name>.pt/.json")
     args = p.parse_args(argv)
     hp = {**DEFAULTS[args.task], **{k: v for k, v in vars(args).items()
@@ -118,7 +121,11 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     if args.channel_gain and args.task != "lgg":
         raise SystemExit("--channel-gain applies to --task lgg only")
-    task = TASKS[args.task](args.data_dir, **({"channel_gain": True} if args.channel_gain else {}))
+    if args.fold is not None and args.task != "lgg":
+        raise SystemExit("--fold applies to --task lgg only")
+    opts = {**({"channel_gain": True} if args.channel_gain else {}),
+            **({"fold": (args.fold, args.folds)} if args.fold is not None else {})}
+    task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from playground import limits, validate
+from playground import activity, limits, validate
 from playground.studio import datasets, plots, presets, results
 from playground.studio.loop import Optim, Progress, TrainRun, TrainSettings, train
 
@@ -190,9 +190,10 @@ def _claimed(sess: StudioSession) -> Iterator[None]:
 
 def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     """Run ``work()`` in a low-priority thread of its own; every ``STREAM_EVERY_S`` yield its
-    latest item (or None), and finally its last item. Each resume refreshes ``sess.last_poll``:
-    if nobody resumes us for ``ABANDON_S`` (the tab was closed), ``sess.abandoned()`` turns true and
-    the work stops itself."""
+    latest item (or None), and finally its last item. Between two items the thread waits while
+    interactive requests are in flight (:func:`activity.yield_to_interactive`). Each resume
+    refreshes ``sess.last_poll``: if nobody resumes us for ``ABANDON_S`` (the tab was closed),
+    ``sess.abandoned()`` turns true and the work stops itself."""
     box: dict[str, Any] = {"item": None, "error": None}
     if not _TRAINING_SLOTS.acquire(timeout=SLOT_WAIT_S):
         sess.running = False  # claimed by the caller; give the session back
@@ -205,8 +206,12 @@ def _in_background(sess: StudioSession, work: Callable[[], Iterator[Any]]) -> It
         _lower_priority()
         torch.set_num_threads(limits.TRAIN_THREADS)
         try:
+            last = time.monotonic()
             for item in work():
                 box["item"] = item
+                # let the students' requests have the GIL first (at least 1/(1+factor) duty)
+                activity.yield_to_interactive(time.monotonic() - last)
+                last = time.monotonic()
         except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = e
         finally:  # the session and the slot are free only once the thread has really stopped
