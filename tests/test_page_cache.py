@@ -4,6 +4,8 @@ then replayed from memory; every other request goes through unchanged."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -47,13 +49,20 @@ class _App:
                         "more_body": i < self.chunks - 1})
 
 
+def _run(coro: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps a loop running
+    in the main thread, where ``asyncio.run`` refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _get(cache: page_cache.PageCache, scope: dict) -> list[dict]:
     out: list[dict] = []
 
     async def send(m: dict) -> None:
         out.append(m)
 
-    asyncio.run(cache(scope, None, send))
+    _run(cache(scope, None, send))
     return out
 
 
@@ -90,7 +99,7 @@ def test_concurrent_first_requests_render_once() -> None:
 
         return await asyncio.gather(*[one() for _ in range(20)])
 
-    results = asyncio.run(many())
+    results = _run(many())
     assert inner.calls == 1 and all(r == results[0] for r in results) and not cache.rendering
 
 
