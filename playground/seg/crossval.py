@@ -28,13 +28,7 @@ import torch
 
 from playground.seg import data, metrics
 from playground.seg.inference import load_unet
-
-
-def probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...]) -> np.ndarray:
-    """Tumour probabilities (N, H, W) of the slices of ``pids`` (ordered as ``d.subset``)."""
-    idx = d.subset(pids)
-    x = d.images[idx].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
+from playground.seg.tasks import lgg_probabilities
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
@@ -48,9 +42,9 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in range(folds):
         sp = data.lgg_cv_split(patients, k, folds)
         model, meta = load_unet(f"{prefix}{k}", assets_dir)
-        val = metrics.lgg_report(probabilities(model, d, sp.val), d.masks[d.subset(sp.val)],
+        val = metrics.lgg_report(lgg_probabilities(model, d, sp.val), d.masks[d.subset(sp.val)],
                                  d.patients[d.subset(sp.val)])
-        prob_test = probabilities(model, d, test)
+        prob_test = lgg_probabilities(model, d, test)
         tst = metrics.lgg_report(prob_test, d.masks[test_idx], d.patients[test_idx])
         test_probs.append(prob_test)
         pooled.update(val["patient_dice"])

@@ -51,6 +51,12 @@ def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
+def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...]) -> np.ndarray:
+    """Tumour probabilities (N, H, W) of the slices of ``pids``, ordered as ``d.subset(pids)``."""
+    x = d.images[d.subset(pids)].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
+
+
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
              fold: tuple[int, int] | None = None) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
@@ -82,9 +88,7 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
 
     def run(model: torch.nn.Module, pids: tuple[str, ...]) -> dict:
         idx = d.subset(pids)
-        x = d.images[idx].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-        prob = metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
-        return metrics.lgg_report(prob, d.masks[idx], d.patients[idx])
+        return metrics.lgg_report(lgg_probabilities(model, d, pids), d.masks[idx], d.patients[idx])
 
     return Task("lgg", d.data_hash, sample, bce_dice, lambda m: run(m, sp.val), lambda m: run(m, sp.test),
                 "patient_dice_3d", f"LGG kaggle_3m, {len(set(d.patients))} patients at 128x128; train {len(sp.train)} / "
