@@ -14,8 +14,8 @@ from typing import Any
 import gradio as gr
 
 from playground import limits
-from playground.ui import (architectures, cifar, digits, gradio_fixes, layer_lab, page_cache, queue_policy,
-                           segmentation, studio)
+from playground.ui import (architectures, cifar, digits, gradio_fixes, gradio_speedups, layer_lab, page_cache,
+                           queue_policy, segmentation, studio)
 from playground.ui.theme import CSS, HEAD
 
 TABS = (
@@ -31,6 +31,7 @@ TABS = (
 def build_demo() -> gr.Blocks:
     """Return the whole app as one ``gr.Blocks`` (one tab per module in ``playground/ui``)."""
     gradio_fixes.install()  # atomic writes of output images (a race under concurrent users)
+    gradio_speedups.install_lazy_session_config()  # a new session no longer rebuilds the config
     with gr.Blocks(title="CNN Playground") as demo:
         gr.Markdown(
             "# CNN Playground\nTouch convolutional networks: every number is exact and checked "
@@ -46,7 +47,8 @@ def build_demo() -> gr.Blocks:
 
 def launch_kwargs() -> dict[str, Any]:
     """Options shared by ``python app.py`` and the tests' in-process server."""
-    return {"css": CSS, "head": HEAD, "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": True}
+    return {"css": CSS, "head": HEAD, "max_file_size": limits.MAX_UPLOAD_BYTES, "show_error": True,
+            "enable_monitoring": False}
 
 
 def launch(demo: gr.Blocks, **overrides: Any) -> None:
@@ -54,6 +56,7 @@ def launch(demo: gr.Blocks, **overrides: Any) -> None:
     serve its page responses from :mod:`playground.ui.page_cache`. ``python app.py`` and the tests'
     in-process servers all start this way."""
     demo.launch(prevent_thread_lock=True, **{**launch_kwargs(), **overrides})
+    gradio_speedups.skip_analytics_summary(demo)
     page_cache.install(demo.server_app)
 
 
