@@ -83,6 +83,25 @@ def test_channel_gain_scales_each_channel_within_its_range() -> None:
         augment.channel_gain(x, g, low=1.2)
 
 
+def test_modality_dropout_copies_flair_as_the_lgg_data_does() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2000, 3, 4, 4, generator=torch.Generator().manual_seed(1))
+    out = augment.modality_dropout(x, g, p_all=0.2, p_post=0.1)
+    assert torch.equal(out[:, 1], x[:, 1])  # FLAIR itself is never touched
+    flair_only = (out == out[:, 1:2]).flatten(1).all(1)
+    post_only = (out[:, 2] == out[:, 1]).flatten(1).all(1) & ~flair_only
+    untouched = (out == x).flatten(1).all(1)
+    assert 0.17 < flair_only.float().mean() < 0.23  # p_all of the samples
+    assert 0.06 < post_only.float().mean() < 0.10  # p_post of the rest
+    assert torch.equal(out[post_only, 0], x[post_only, 0])  # pre-contrast kept there
+    assert bool((flair_only | post_only | untouched).all())  # nothing else happens
+    assert torch.equal(augment.modality_dropout(x, g, p_all=0.0, p_post=0.0), x)
+    with pytest.raises(ValueError, match="probabilities"):
+        augment.modality_dropout(x, g, p_all=1.5)
+    with pytest.raises(ValueError, match="channels"):
+        augment.modality_dropout(x[:, :1], g)
+
+
 def test_dice_iou_and_reports() -> None:
     a = np.zeros((4, 4), bool)
     a[:2] = True
@@ -139,3 +158,19 @@ def test_crossval_report_scores_each_fold_on_unseen_patients(tmp_path) -> None: 
     assert [f["fold"] for f in r["folds"]] == [0, 1]
     assert 0.0 <= r["cv_patient_dice"] <= 1.0 and 0.0 <= r["test_ensemble"]["patient_dice_3d"] <= 1.0
     assert len(r["test_ensemble_patient_dice"]) == data.LGG_N_TEST
+
+
+def test_flair_only_probabilities_copy_flair_into_every_channel() -> None:
+    from playground.seg.tasks import lgg_probabilities
+    from playground.seg.unet import UNet, UNetConfig
+
+    torch.manual_seed(0)
+    net = UNet(UNetConfig(base=2, depth=1)).eval()
+    d = data.load_lgg()
+    pid = (sorted(set(d.patients.tolist()))[0],)
+    x = d.images[d.subset(pid)].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    grey = np.repeat(x[:, 1:2], 3, axis=1)
+    want = metrics.binary_prob(metrics.predict_logits(net, grey, batch=32))
+    got = lgg_probabilities(net, d, pid, flair_only=True)
+    assert np.allclose(got, want, atol=1e-6)
+    assert not np.allclose(lgg_probabilities(net, d, pid), got, atol=1e-4)  # the colour input differs

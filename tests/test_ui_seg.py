@@ -65,7 +65,7 @@ def test_native_256_grey_upload_and_reverse(lgg_slice: Path, tmp_path: Path) -> 
     Image.open(lgg_slice).convert("L").resize((256, 256)).save(grey)
     over, mask, truth, _, metrics, notes, _ = ui.segment(str(grey), "lgg", None, 0.4)
     assert over.size == mask.size == (256, 256) and truth is None
-    assert "replicated into the 3 channels" in notes and "resized 256x256 to 128x128" in notes
+    assert "copied into the 3 channels" in notes and "resized 256x256 to 128x128" in notes
     assert "ground truth unknown" in metrics["note"]
     rgb = tmp_path / "colour.png"
     Image.open(lgg_slice).resize((200, 150)).save(rgb)  # a colour image given to the EM model

@@ -14,6 +14,9 @@ Then this command scores every fold model on the patients it never saw: its own 
 - the cross-validated estimate: the mean over all non-test patients of each one's 3-D Dice by the
   model that did not train on it (and the standard deviation over the folds' means);
 - the test Dice of the *ensemble* of the fold models (mean of their probabilities).
+
+``--flair-only`` scores every slice with FLAIR copied into all three channels (what the app does
+with a greyscale upload).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from playground.seg.tasks import lgg_probabilities
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
-           data_root: str | None = None) -> dict:
+           data_root: str | None = None, flair_only: bool = False) -> dict:
     """Score the ``folds`` fold models in ``assets_dir``; return the figures (see the module doc)."""
     d = data.load_lgg(data_root)
     patients = list(d.patients)
@@ -42,9 +45,9 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in range(folds):
         sp = data.lgg_cv_split(patients, k, folds)
         model, meta = load_unet(f"{prefix}{k}", assets_dir)
-        val = metrics.lgg_report(lgg_probabilities(model, d, sp.val), d.masks[d.subset(sp.val)],
+        val = metrics.lgg_report(lgg_probabilities(model, d, sp.val, flair_only), d.masks[d.subset(sp.val)],
                                  d.patients[d.subset(sp.val)])
-        prob_test = lgg_probabilities(model, d, test)
+        prob_test = lgg_probabilities(model, d, test, flair_only)
         tst = metrics.lgg_report(prob_test, d.masks[test_idx], d.patients[test_idx])
         test_probs.append(prob_test)
         pooled.update(val["patient_dice"])
@@ -73,10 +76,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--prefix", default="seg_unet_lgg_cv")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--flair-only", action="store_true", help="FLAIR copied into all 3 channels (a greyscale upload)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.time()
-    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir)
+    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only)
+    if args.flair_only:
+        print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
     print(f"{'fold':>4} {'val patients':>12} {'val Dice':>9} {'test Dice':>9} {'minutes':>8}")
     for row in r["folds"]:
         print(f"{row['fold']:4d} {row['n_val_patients']:12d} {row['val_patient_dice']:9.3f} "

@@ -3,6 +3,9 @@
 Prints the metrics of :mod:`playground.seg.metrics` on the task's held-out split (LGG: the 10
 test patients; EM: images 25-29, each 512x512 in one tile; digits: 500 scenes of MNIST test
 digits) and the wall time. Rebuilds the model from the weights' metadata.
+
+``--flair-only`` (LGG): score the test patients with FLAIR copied into all three channels, which
+is what the app feeds the model for a greyscale upload.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import time
 
 import torch
 
+from playground.seg import data, metrics
 from playground.seg.inference import load_model
-from playground.seg.tasks import TASKS
+from playground.seg.tasks import TASKS, lgg_probabilities
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,12 +27,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--task", choices=sorted(TASKS), required=True)
     p.add_argument("--data-dir", default=None)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--flair-only", action="store_true",
+                   help="LGG: FLAIR copied into all 3 channels (a greyscale upload)")
     args = p.parse_args(argv)
+    if args.flair_only and args.task != "lgg":
+        p.error("--flair-only applies to --task lgg only")
     torch.set_num_threads(args.threads)
     t0 = time.time()
     model, meta = load_model(args.task)
     task = TASKS[args.task](args.data_dir)
-    res = task.test(model)
+    if args.flair_only:
+        d = data.load_lgg(args.data_dir)
+        test = data.lgg_split(list(d.patients)).test
+        idx = d.subset(test)
+        res = metrics.lgg_report(lgg_probabilities(model, d, test, flair_only=True), d.masks[idx], d.patients[idx])
+        print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
+    else:
+        res = task.test(model)
     print(f"{args.task}: {meta['name']} ({meta['param_count']:,} parameters, {meta['steps_done']} steps, "
           f"trained {meta['train_seconds'] / 60:.1f} min); held-out: {task.dataset}")
     print(json.dumps(res, indent=1))

@@ -90,9 +90,10 @@ def prepare(source: Any, task: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     grey = _is_grey(raw)
     if task == "lgg":
         if grey:
-            notes.append("greyscale image: replicated into the 3 channels (pre-contrast, FLAIR, "
-                         "post-contrast) the LGG model expects; it was trained on three different "
-                         "sequences, so expect a weaker mask")
+            notes.append("greyscale image: read as a FLAIR slice and copied into the 3 channels "
+                         "(pre-contrast, FLAIR, post-contrast) the LGG model expects. It was also "
+                         "trained on such FLAIR-only slices, but expect a weaker mask than from all "
+                         "three sequences")
         w, h = img.size
         s = LGG_SIDE / max(w, h)
         size = (max(1, round(w * s)), max(1, round(h * s)))

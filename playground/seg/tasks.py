@@ -51,18 +51,26 @@ def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...]) -> np.ndarray:
-    """Tumour probabilities (N, H, W) of the slices of ``pids``, ordered as ``d.subset(pids)``."""
+def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
+                      flair_only: bool = False) -> np.ndarray:
+    """Tumour probabilities (N, H, W) of the slices of ``pids``, ordered as ``d.subset(pids)``.
+
+    ``flair_only``: copy FLAIR (channel 1) into all three channels first, as the app does with a
+    greyscale upload."""
     x = d.images[d.subset(pids)].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    if flair_only:
+        x = np.repeat(x[:, 1:2], 3, axis=1)
     return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
-             fold: tuple[int, int] | None = None) -> Task:
+             fold: tuple[int, int] | None = None, modality_dropout: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
-    [0.25, 1.5] (:func:`augment.channel_gain`). ``fold=(k, n)``: train and validate on fold
+    [0.25, 1.5] (:func:`augment.channel_gain`). ``modality_dropout``: then replace the other
+    channels by FLAIR on 20 % of the samples and the post-contrast one on 10 % of the rest
+    (:func:`augment.modality_dropout`). ``fold=(k, n)``: train and validate on fold
     ``k`` of the ``n``-fold patient cross-validation (:func:`data.lgg_cv_split`); the test
     patients stay the same.
     """
@@ -84,6 +92,8 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
         x, y = augment.affine(x, y, g, max_deg=15.0, scale=(0.9, 1.1))
         if channel_gain:
             x = augment.channel_gain(x, g)
+        if modality_dropout:
+            x = augment.modality_dropout(x, g)
         return augment.intensity(x, g, 0.1, 0.05), y
 
     def run(model: torch.nn.Module, pids: tuple[str, ...]) -> dict:

@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="divide each image's channels by their foreground mean (unet.normalize_intensity)")
     p.add_argument("--channel-gain", action="store_true",
                    help="LGG only: random per-channel gains in [0.25, 1.5] on half the samples (augment.channel_gain)")
+    p.add_argument("--modality-dropout", action="store_true",
+                   help="LGG only: FLAIR replaces the other channels on 20 %% of the samples, the post-contrast one "
+                        "on 10 %% of the rest (augment.modality_dropout)")
     p.add_argument("--fold", type=int, default=None,
                    help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
     p.add_argument("--folds", type=int, default=5)
@@ -121,9 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     if args.channel_gain and args.task != "lgg":
         raise SystemExit("--channel-gain applies to --task lgg only")
+    if args.modality_dropout and args.task != "lgg":
+        raise SystemExit("--modality-dropout applies to --task lgg only")
     if args.fold is not None and args.task != "lgg":
         raise SystemExit("--fold applies to --task lgg only")
     opts = {**({"channel_gain": True} if args.channel_gain else {}),
+            **({"modality_dropout": True} if args.modality_dropout else {}),
             **({"fold": (args.fold, args.folds)} if args.fold is not None else {})}
     task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
@@ -142,7 +148,9 @@ def main(argv: list[str] | None = None) -> None:
               "precision": "bf16 autocast" if args.bf16 else "fp32, channels_last",
               "world_size": ctx.world_size, "threads": args.threads, "schedule_progress": "max(step/steps, elapsed/minutes)",
               "loss": "cross-entropy" if args.task == "digits" else "BCE + soft Dice",
-              "augment": AUGMENT[args.task] + (" + per-channel gain [0.25, 1.5] on half" if args.channel_gain else "")}
+              "augment": AUGMENT[args.task] + (" + per-channel gain [0.25, 1.5] on half" if args.channel_gain else "")
+              + (" + FLAIR copied into all channels on 20 %, into post-contrast on 10 % of the rest"
+                 if args.modality_dropout else "")}
     curves: dict[str, list] = {"step": [], "loss": [], "val_step": [], "val": []}
 
     def save(metrics: dict, complete: bool, steps_done: int, seconds: float) -> None:
