@@ -31,7 +31,7 @@ import torch
 
 from playground.seg import data, metrics
 from playground.seg.inference import load_unet
-from playground.seg.tasks import lgg_probabilities
+from playground.seg.tasks import lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
@@ -45,10 +45,8 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in range(folds):
         sp = data.lgg_cv_split(patients, k, folds)
         model, meta = load_unet(f"{prefix}{k}", assets_dir)
-        val = metrics.lgg_report(lgg_probabilities(model, d, sp.val, flair_only), d.masks[d.subset(sp.val)],
-                                 d.patients[d.subset(sp.val)])
-        prob_test = lgg_probabilities(model, d, test, flair_only)
-        tst = metrics.lgg_report(prob_test, d.masks[test_idx], d.patients[test_idx])
+        val, _ = lgg_scores(model, d, sp.val, flair_only)
+        tst, prob_test = lgg_scores(model, d, test, flair_only)
         test_probs.append(prob_test)
         pooled.update(val["patient_dice"])
         rows.append({"fold": k, "n_val_patients": len(sp.val), "val_patient_dice": val["patient_dice_3d"],

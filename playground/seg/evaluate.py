@@ -16,9 +16,9 @@ import time
 
 import torch
 
-from playground.seg import data, metrics
+from playground.seg import data
 from playground.seg.inference import load_model
-from playground.seg.tasks import TASKS, lgg_probabilities
+from playground.seg.tasks import TASKS, lgg_scores
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,9 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     task = TASKS[args.task](args.data_dir)
     if args.flair_only:
         d = data.load_lgg(args.data_dir)
-        test = data.lgg_split(list(d.patients)).test
-        idx = d.subset(test)
-        res = metrics.lgg_report(lgg_probabilities(model, d, test, flair_only=True), d.masks[idx], d.patients[idx])
+        res, _ = lgg_scores(model, d, data.lgg_split(list(d.patients)).test, flair_only=True)
         print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
     else:
         res = task.test(model)

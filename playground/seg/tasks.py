@@ -63,6 +63,14 @@ def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, 
     return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
 
 
+def lgg_scores(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
+               flair_only: bool = False) -> tuple[dict, np.ndarray]:
+    """(:func:`metrics.lgg_report` of ``pids``' slices, their probabilities) for ``model``."""
+    idx = d.subset(pids)
+    prob = lgg_probabilities(model, d, pids, flair_only)
+    return metrics.lgg_report(prob, d.masks[idx], d.patients[idx]), prob
+
+
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
              fold: tuple[int, int] | None = None, modality_dropout: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
@@ -96,11 +104,8 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
             x = augment.modality_dropout(x, g)
         return augment.intensity(x, g, 0.1, 0.05), y
 
-    def run(model: torch.nn.Module, pids: tuple[str, ...]) -> dict:
-        idx = d.subset(pids)
-        return metrics.lgg_report(lgg_probabilities(model, d, pids), d.masks[idx], d.patients[idx])
-
-    return Task("lgg", d.data_hash, sample, bce_dice, lambda m: run(m, sp.val), lambda m: run(m, sp.test),
+    return Task("lgg", d.data_hash, sample, bce_dice, lambda m: lgg_scores(m, d, sp.val)[0],
+                lambda m: lgg_scores(m, d, sp.test)[0],
                 "patient_dice_3d", f"LGG kaggle_3m, {len(set(d.patients))} patients at 128x128; train {len(sp.train)} / "
                 f"val {len(sp.val)} / test {len(sp.test)} patients"
                 + ("" if fold is None else f" (cross-validation fold {fold[0]} of {fold[1]})"))
