@@ -14,7 +14,8 @@ Usage in a script::
     loader = DataLoader(dataset, batch_size=b, sampler=sampler, shuffle=sampler is None and True)
     for epoch in ...: distributed.set_epoch(sampler, epoch)
     if ctx.is_main: save weights / print
-    distributed.cleanup(ctx)
+    del model                                 # the DDP reducer holds the process group
+    distributed.cleanup(ctx)                  # barrier, then destroy the group
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ def all_reduce_mean(value: float, ctx: DistContext) -> float:
 
 
 def cleanup(ctx: DistContext) -> None:
-    """Destroy the process group if one was created."""
+    """Destroy the process group if one was created.
+
+    All ranks meet at a barrier first, so no rank tears its Gloo pairs down while a peer still
+    sends on them (under load that ended a rank with ``std::terminate`` / SIGABRT at exit). Drop
+    the DDP wrapper before calling this: its reducer holds the process group.
+    """
     if ctx.enabled and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()

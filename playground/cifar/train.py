@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> None:
         path = weights.save(model, name, meta, assets_dir=Path(args.assets_dir))
         log(f"saved {path} ({path.stat().st_size / 1e6:.1f} MB); params {weights.param_count(model):,}; "
             f"MACs {meta['macs'] / 1e6:.1f} M; training {train_seconds / 60:.1f} min")
+    del net  # the DDP reducer holds the process group
     distributed.cleanup(ctx)
 
 

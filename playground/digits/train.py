@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         path = weights.save(model, args.name or f"{args.model}_mnist", meta, assets_dir=Path(args.assets_dir))
         print(f"test accuracy {100 * test_acc:.2f} % ({meta['test_errors']} errors); "
               f"trained in {train_seconds:.0f} s; wrote {path} and {path.with_suffix('.json').name}")
+    del ddp_model  # the DDP reducer holds the process group
     distributed.cleanup(ctx)
     return meta
 

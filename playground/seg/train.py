@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
             metrics["test_patient_dice"] = {k: round(v, 4) for k, v in test["patient_dice"].items()}
         save(metrics, step + 1 >= hp["steps"], step + 1, seconds)
         print(f"[done] {step + 1} steps in {seconds / 60:.1f} min; test {_round(test)}")
+    del model  # the DDP reducer holds the process group
     distributed.cleanup(ctx)
 
 

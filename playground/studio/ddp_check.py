@@ -83,6 +83,7 @@ def run_ddp(steps: int, batch: int) -> dict:
                 break
         epoch += 1
     out = {"world_size": ctx.world_size, "records": records, "params": flat_params(model).tolist()}
+    del model, opt, loader  # the DDP reducer holds the process group
     distributed.cleanup(ctx)
     return out if ctx.is_main else {}
 
