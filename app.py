@@ -14,8 +14,8 @@ from typing import Any
 import gradio as gr
 
 from playground import limits
-from playground.ui import (architectures, cifar, digits, gradio_fixes, gradio_speedups, layer_lab, page_cache,
-                           queue_policy, segmentation, studio)
+from playground.ui import (architectures, cifar, digits, gradio_fixes, gradio_inline, gradio_speedups, layer_lab,
+                           output_files, page_cache, queue_policy, segmentation, studio)
 from playground.ui.theme import CSS, HEAD
 
 TABS = (
@@ -32,6 +32,7 @@ def build_demo() -> gr.Blocks:
     """Return the whole app as one ``gr.Blocks`` (one tab per module in ``playground/ui``)."""
     gradio_fixes.install()  # atomic writes of output images (a race under concurrent users)
     gradio_speedups.install_lazy_session_config()  # a new session no longer rebuilds the config
+    gradio_inline.install()  # light components' pre/postprocessing without a thread hop each
     with gr.Blocks(title="CNN Playground") as demo:
         gr.Markdown(
             "# CNN Playground\nTouch convolutional networks: every number is exact and checked "
@@ -53,11 +54,13 @@ def launch_kwargs() -> dict[str, Any]:
 
 def launch(demo: gr.Blocks, **overrides: Any) -> None:
     """Start serving ``demo`` without blocking (``launch_kwargs()`` updated by ``overrides``), then
-    serve its page responses from :mod:`playground.ui.page_cache`. ``python app.py`` and the tests'
+    serve its page responses from :mod:`playground.ui.page_cache` and its output pictures from
+    :mod:`playground.ui.output_files`. ``python app.py`` and the tests'
     in-process servers all start this way."""
     demo.launch(prevent_thread_lock=True, **{**launch_kwargs(), **overrides})
     gradio_speedups.skip_analytics_summary(demo)
     page_cache.install(demo.server_app)
+    output_files.install(demo.server_app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -107,3 +107,5 @@ MAX_CHECKPOINT_BYTES: Final[int] = 32 * 1024 * 1024
 
 # Longest echo of a user's input inside an error message (characters).
 MAX_ECHO_CHARS: Final[int] = 80
+OUTPUT_MEMORY_BYTES: Final[int] = 64 * 2**20
+"""Output pictures kept in server memory to answer their downloads (``ui.output_files``; LRU)."""

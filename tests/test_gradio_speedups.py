@@ -125,3 +125,64 @@ def test_the_environment_switch_turns_both_off(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(gradio_speedups._state, "lazy", False)
     before = SessionState.__init__
     assert gradio_speedups.install_lazy_session_config() is False and SessionState.__init__ is before
+
+
+def _eager_session(demo: gr.Blocks) -> SessionState:
+    """A session as Gradio builds it, config computed eagerly (a plain dict: Gradio's own methods)."""
+    s = SessionState(demo)
+    s.config_values = _eager(demo)
+    return s
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_deferred_updates_give_the_configs_gradio_computes(seed: int) -> None:
+    """Random sequences of what ``Blocks.preprocess_data``/``postprocess_data`` do to a session
+    (set a block, replace it by an update and refresh its config, set a value, set a State),
+    with reads in between, leave the lazy session's configs equal to the eager session's."""
+    import random
+
+    assert gradio_speedups.install_lazy_session_config()
+    demo = _probe()
+    lazy, eager = SessionState(demo), _eager_session(demo)
+    assert isinstance(lazy.config_values, LazyConfigValues) and not isinstance(eager.config_values, LazyConfigValues)
+    comps = [b for b in demo.blocks.values() if isinstance(b, (gr.Number, gr.Textbox, gr.Slider))]
+    states = [b for b in demo.blocks.values() if isinstance(b, gr.State)]
+    rng = random.Random(seed)
+    for step in range(120):
+        op, b = rng.randrange(5), rng.choice(comps)
+        for s in (lazy, eager):
+            if op == 0:
+                s[b._id] = b
+            elif op == 1:  # a gr.update(label=...) returned by an event
+                kwargs = {**s[b._id].constructor_args, "label": f"label {step}", "render": False}
+                kwargs.pop("value", None)
+                s[b._id] = b.__class__(**kwargs)
+                s._update_config(b._id)
+            elif op == 2:
+                s._update_value_in_config(b._id, f"value {step}")
+            elif op == 3:
+                s[states[0]._id] = step
+            else:  # something reads the config midway (computes that entry in the lazy session)
+                assert s.config_values[b._id] == eager.config_values[b._id]
+        if op == 1:
+            assert dict.__contains__(lazy.config_values, b._id) is False  # deferred, not computed
+    assert list(lazy.components) == list(eager.components)
+    assert lazy.state_data == eager.state_data
+
+
+def test_served_app_defers_update_configs() -> None:
+    from gradio_client import Client
+
+    from bench._common import served_app
+
+    gradio_speedups.install_lazy_session_config()
+    with served_app(_probe()) as (demo, url):
+        c = Client(url, verbose=False)
+        for _ in range(3):
+            c.predict(5, api_name="/step")  # each returns gr.update(label=...) for the number box
+        (session,) = [s for h, s in demo.state_holder.session_data.items() if h == c.session_hash]
+        assert dict.__len__(session.config_values) == 0  # three events, no config built
+        (number,) = [b for b in demo.blocks.values() if isinstance(b, gr.Number)]
+        (out,) = [b for b in demo.blocks.values() if isinstance(b, gr.Textbox)]
+        assert session.config_values[number._id]["props"]["label"] == "n (seen)"  # the update, when read
+        assert session.config_values[out._id]["props"]["value"] == "10 after 3"  # the last value sent

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from gradio import processing_utils
 
+from playground.ui import output_files
+
 _installed = False
 
 
@@ -45,10 +47,12 @@ def write_once(path: Path, data: bytes) -> None:
 
 
 def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:  # noqa: A002, ANN001
-    """Gradio's ``save_pil_to_cache`` (same signature and path), written with :func:`write_once`."""
+    """Gradio's ``save_pil_to_cache`` (same signature and path), written with :func:`write_once`
+    and remembered by :func:`output_files.remember`."""
     data = processing_utils.encode_pil_to_bytes(img, format)
     path = (Path(cache_dir) / processing_utils.hash_bytes(data) / f"{name}.{format}").resolve()
     write_once(path, data)
+    output_files.remember(str(path), data)  # served from memory (output_files.FileFastPath)
     return str(path)
 
 

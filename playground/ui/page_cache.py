@@ -24,6 +24,8 @@ from collections import OrderedDict
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
+from playground.ui import asgi_layers
+
 CACHED: Final[dict[str, frozenset[str]]] = {
     # path -> the query parameters that may vary (part of the key); any other one bypasses the cache
     "/": frozenset(),
@@ -125,10 +127,7 @@ def install(app: Any) -> bool:
     """Put :class:`PageCache` in front of a launched Gradio ``app``'s ASGI stack (``demo.server_app``;
     Starlette calls ``app.middleware_stack`` on every request). Returns False, and changes nothing,
     for an app with authentication (its pages depend on the user). Idempotent."""
-    if getattr(app, "auth", None) is not None or getattr(app, "auth_dependency", None) is not None:
+    if asgi_layers.has_auth(app):
         return False
-    if app.middleware_stack is None:
-        app.middleware_stack = app.build_middleware_stack()
-    if not isinstance(app.middleware_stack, PageCache):
-        app.middleware_stack = PageCache(app.middleware_stack)
+    asgi_layers.put_in_front(app, PageCache)
     return True
