@@ -14,8 +14,8 @@ from typing import Any
 import gradio as gr
 
 from playground import limits
-from playground.ui import (architectures, cifar, digits, gradio_fixes, gradio_inline, gradio_speedups, layer_lab,
-                           output_files, page_cache, queue_policy, segmentation, studio)
+from playground.ui import (architectures, cifar, digits, gradio_fixes, gradio_inline, gradio_speedups, heap,
+                           layer_lab, output_files, page_cache, queue_policy, segmentation, studio)
 from playground.ui.theme import CSS, HEAD
 
 TABS = (
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)  # one thread per job; the queue runs up to 2 model jobs at once
     demo = build_demo()
     launch(demo, server_name=args.host, server_port=args.port)
+    heap.freeze_after_startup()  # full garbage collections skip the start-up heap (short pauses)
     demo.block_thread()
 
 
