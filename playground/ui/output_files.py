@@ -32,6 +32,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Final
 
+from gradio.route_utils import API_PREFIX, XSS_SAFE_MIMETYPES
 from starlette.responses import FileResponse
 
 from playground import limits
@@ -39,7 +40,8 @@ from playground.ui import asgi_layers, gradio_speedups
 
 MAX_BYTES: Final[int] = limits.OUTPUT_MEMORY_BYTES
 """Bytes of output pictures kept in memory (a ``/classify_digit`` answer's pictures are ~10 kB)."""
-ROUTE: Final[str] = "/gradio_api/file="
+ROUTE: Final[str] = f"{API_PREFIX}/file="
+"""Gradio's file route (``/gradio_api/file=<path>``)."""
 
 Scope = dict[str, Any]
 
@@ -107,8 +109,6 @@ def requested_path(scope: Scope) -> str | None:
 def response_headers(path: str, stat: os.stat_result) -> list[tuple[bytes, bytes]]:
     """The headers Gradio's file route sends for a file it serves inline (``file_fetch``:
     ``FileResponse`` with ``Accept-Ranges``, the guessed type and the file's name)."""
-    from gradio.route_utils import XSS_SAFE_MIMETYPES
-
     mime, _ = mimetypes.guess_type(path)
     inline = mime in XSS_SAFE_MIMETYPES
     return FileResponse(path, headers={"Accept-Ranges": "bytes"}, stat_result=stat,
