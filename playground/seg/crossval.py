@@ -17,6 +17,11 @@ Then this command scores every fold model on the patients it never saw: its own 
 
 ``--flair-only`` scores every slice with FLAIR copied into all three channels (what the app does
 with a greyscale upload).
+
+``--sweep`` scores the post-processing candidates of :mod:`playground.seg.postprocess` (flip TTA,
+threshold, small-component removal; :data:`SWEEP`) on the out-of-fold predictions, and gives a
+**nested** estimate: fold ``k``'s patients are scored with the candidate that is best on the
+other folds' patients, so the choice never sees the patients it is scored on.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from playground.seg import data, metrics
+import itertools
+
+from playground.seg import data, metrics, postprocess
 from playground.seg.inference import load_unet
-from playground.seg.tasks import lgg_scores
+from playground.seg.tasks import lgg_probabilities, lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
@@ -66,6 +73,53 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     }
 
 
+SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16, 48)}
+
+
+def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, threshold: float,
+                  min_area: int) -> dict[str, float]:
+    pred = postprocess.binarize(prob, threshold, min_area)
+    return {str(pid): metrics.dice(pred[patients == pid], gt[patients == pid])
+            for pid in sorted(set(patients.tolist()))}
+
+
+def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
+          data_root: str | None = None, flair_only: bool = False,
+          grid: dict[str, tuple] = SWEEP) -> dict:
+    """Out-of-fold per-patient 3-D Dice of every post-processing candidate, and the nested estimate.
+
+    Returns ``{"candidates": [{"tta", "threshold", "min_area", "cv_patient_dice", "patient_dice"}, ...],
+    "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
+    "fold_of" (patient -> fold)}``.
+    """
+    d = data.load_lgg(data_root)
+    patients = list(d.patients)
+    fold_of: dict[str, int] = {}
+    scores: dict[tuple, dict[str, float]] = {}
+    for k in range(folds):
+        val = data.lgg_cv_split(patients, k, folds).val
+        fold_of.update({p: k for p in val})
+        model, _ = load_unet(f"{prefix}{k}", assets_dir)
+        idx = d.subset(val)
+        for tta in grid["tta"]:
+            prob = lgg_probabilities(model, d, val, flair_only, tta)
+            for t, a in itertools.product(grid["threshold"], grid["min_area"]):
+                scores.setdefault((tta, t, a), {}).update(
+                    _patient_dice(prob, d.masks[idx], d.patients[idx], t, a))
+    cands = [{"tta": c[0], "threshold": c[1], "min_area": c[2],
+              "cv_patient_dice": float(np.mean(list(v.values()))), "patient_dice": v} for c, v in scores.items()]
+    nested: dict[str, float] = {}
+    choices = []
+    for k in range(folds):
+        def others(c: tuple, k: int = k) -> float:
+            return float(np.mean([v for p, v in scores[c].items() if fold_of[p] != k]))
+        best = max(scores, key=others)
+        choices.append({"fold": k, "tta": best[0], "threshold": best[1], "min_area": best[2]})
+        nested.update({p: v for p, v in scores[best].items() if fold_of[p] == k})
+    return {"candidates": cands, "nested_cv_patient_dice": float(np.mean(list(nested.values()))),
+            "nested_choices": choices, "patient_dice": nested, "fold_of": fold_of}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the cross-validation report as a table and JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,9 +129,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-dir", default=None)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--flair-only", action="store_true", help="FLAIR copied into all 3 channels (a greyscale upload)")
+    p.add_argument("--sweep", action="store_true",
+                   help="score the post-processing candidates out of fold, with a nested choice")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.time()
+    if args.sweep:
+        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only)
+        print(f"{'tta':>5} {'threshold':>9} {'min_area':>8} {'CV Dice':>8}")
+        for c in sorted(r["candidates"], key=lambda c: -c["cv_patient_dice"]):
+            print(f"{c['tta']!s:>5} {c['threshold']:9.2f} {c['min_area']:8d} {c['cv_patient_dice']:8.3f}")
+        print(f"nested (choice made on the other folds): {r['nested_cv_patient_dice']:.3f}; "
+              f"choices {r['nested_choices']}")
+        print(f"evaluated in {time.time() - t0:.1f} s")
+        return
     r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only)
     if args.flair_only:
         print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")

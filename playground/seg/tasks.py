@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.seg import augment, data, metrics, scenes
+from playground.seg import augment, data, metrics, postprocess, scenes
 from playground.weights import file_hash
 
 WEIGHT_NAMES = {"lgg": "seg_unet_lgg", "em": "seg_unet_em", "digits": "seg_unet_digits"}
@@ -52,14 +52,16 @@ def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 # ---------------------------------------------------------------------------------------------
 def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
-                      flair_only: bool = False) -> np.ndarray:
+                      flair_only: bool = False, tta: bool = False) -> np.ndarray:
     """Tumour probabilities (N, H, W) of the slices of ``pids``, ordered as ``d.subset(pids)``.
 
     ``flair_only``: copy FLAIR (channel 1) into all three channels first, as the app does with a
-    greyscale upload."""
+    greyscale upload. ``tta``: average with the mirrored slice (:func:`postprocess.flip_tta_prob`)."""
     x = d.images[d.subset(pids)].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
     if flair_only:
         x = np.repeat(x[:, 1:2], 3, axis=1)
+    if tta:
+        return postprocess.flip_tta_prob(model, x, batch=32)
     return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
 
 

@@ -1,0 +1,109 @@
+"""Post-processing of tumour probability maps and the nested cross-validation sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from playground.seg import postprocess
+
+
+def test_remove_small_drops_only_components_below_the_area() -> None:
+    m = np.zeros((12, 12), bool)
+    m[0, 0] = True  # 1 pixel
+    m[2, 2], m[3, 3] = True, True  # 2 pixels joined diagonally (8-connectivity)
+    m[6:9, 6:9] = True  # 9 pixels
+    assert postprocess.remove_small(m, 0).sum() == 12
+    assert postprocess.remove_small(m, 2).sum() == 11  # the diagonal pair survives as one component
+    assert postprocess.remove_small(m, 3).sum() == 9
+    assert not postprocess.remove_small(m, 10).any()
+    assert postprocess.remove_small(m, 3)[6:9, 6:9].all()
+    with pytest.raises(ValueError, match="min_area"):
+        postprocess.remove_small(m, -1)
+
+
+def test_binarize_stack_equals_slice_by_slice() -> None:
+    rng = np.random.default_rng(0)
+    prob = rng.random((4, 16, 16)) ** 3
+    out = postprocess.binarize(prob, 0.5, 3)
+    for p, o in zip(prob, out):
+        assert (o == postprocess.remove_small(p >= 0.5, 3)).all()
+    assert (postprocess.binarize(prob, 0.4) == (prob >= 0.4)).all()
+    with pytest.raises(ValueError, match="threshold"):
+        postprocess.binarize(prob, 1.0)
+
+
+def test_flip_tta_is_mirror_equivariant_for_any_model() -> None:
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, 1, (3, 5), padding=(1, 2))  # a kernel that is not mirror-symmetric
+    x = torch.rand(2, 3, 8, 10)
+    a = postprocess.flip_tta_prob(model, x)
+    b = postprocess.flip_tta_prob(model, x.flip(-1))
+    plain = torch.sigmoid(model(x))[:, 0].detach().numpy()
+    assert np.allclose(a[..., ::-1], b, atol=1e-6)
+    assert not np.allclose(a, plain, atol=1e-3)  # the mirror pass changes the map
+
+
+def test_sweep_nested_choice_never_sees_the_scored_fold(tmp_path) -> None:  # noqa: ANN001
+    from playground import weights
+    from playground.seg import crossval, data
+    from playground.seg.unet import UNet, UNetConfig
+
+    cfg = UNetConfig(base=2, depth=1)
+    for k in range(2):
+        torch.manual_seed(k)
+        net = UNet(cfg)
+        weights.save(net, f"cv{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": k, "recipe": {},
+                                     "metrics": {}, "data_hash": "x", "train_seconds": 1, "steps_done": 1,
+                                     "param_count": weights.param_count(net)}, assets_dir=tmp_path)
+    grid = {"tta": (False, True), "threshold": (0.3, 0.5, 0.7), "min_area": (0,)}  # no component pass: fast
+    r = crossval.sweep(tmp_path, folds=2, prefix="cv", grid=grid)
+    d = data.load_lgg()
+    assert len(r["candidates"]) == 6
+    assert len(r["patient_dice"]) == len(set(d.patients.tolist())) - data.LGG_N_TEST
+    assert r["nested_cv_patient_dice"] == pytest.approx(np.mean(list(r["patient_dice"].values())))
+    assert len({c["cv_patient_dice"] for c in r["candidates"]}) > 1  # the candidates differ
+    for choice in r["nested_choices"]:
+        k = choice["fold"]
+
+        def on(c: dict, folds: set[int]) -> list[float]:
+            return [v for p, v in c["patient_dice"].items() if r["fold_of"][p] in folds]
+
+        others = {f for f in range(2) if f != k}
+        best = max(r["candidates"], key=lambda c: np.mean(on(c, others)))
+        assert (choice["tta"], choice["threshold"]) == (best["tta"], best["threshold"])
+        assert on(best, {k}) == [v for p, v in r["patient_dice"].items() if r["fold_of"][p] == k]
+
+
+def test_refresh_bn_sets_the_plain_mean_of_the_batches() -> None:
+    from playground.seg.train import refresh_bn
+
+    bn = torch.nn.BatchNorm2d(2).eval()
+    batches = [torch.full((4, 2, 3, 3), float(v)) + torch.tensor([0.0, 10.0]).view(1, 2, 1, 1) for v in (1, 2, 6)]
+    it = iter(batches)
+    refresh_bn(bn, lambda g, n: (next(it), None), torch.Generator(), 4, batches=3)
+    assert torch.allclose(bn.running_mean, torch.tensor([3.0, 13.0]))  # (1 + 2 + 6) / 3, not a momentum blend
+    assert not bn.training  # the mode is restored
+
+
+def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path) -> None:  # noqa: ANN001
+    from playground import weights
+    from playground.seg import train
+
+    train.main(["--task", "lgg", "--steps", "4", "--batch", "2", "--base", "2", "--depth", "1", "--eval-every", "2",
+                "--ema", "0.5", "--raw-name", "raw", "--name", "avg", "--assets-dir", str(tmp_path), "--fold", "0"])
+    avg, raw = weights.load_meta("avg", tmp_path), weights.load_meta("raw", tmp_path)
+    assert avg["averaged"] is True and raw["averaged"] is False
+    assert avg["recipe"]["weight_ema"] == 0.5 and "bn_refresh" in avg["recipe"]
+    sa, sr = weights.load_state_dict("avg", tmp_path), weights.load_state_dict("raw", tmp_path)
+    assert sa.keys() == sr.keys()
+    conv = next(k for k in sa if k.endswith("weight") and sa[k].ndim == 4)
+    assert not torch.equal(sa[conv], sr[conv])  # the average is not the last weights
+    var = next(k for k in sa if k.endswith("running_var"))
+    assert not torch.allclose(sa[var], torch.ones_like(sa[var]))  # statistics recomputed, not the initial ones
+    assert avg["steps_done"] == 4 and "test" in avg["metrics"]
+    with pytest.raises(SystemExit, match="needs --ema"):
+        train.main(["--task", "lgg", "--raw-name", "x", "--assets-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="must be in"):
+        train.main(["--task", "lgg", "--ema", "1.5", "--assets-dir", str(tmp_path)])
