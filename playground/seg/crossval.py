@@ -4,8 +4,13 @@ Train the folds first (each one a normal training run on :func:`data.lgg_cv_spli
 
     for k in 0 1 2 3 4; do
       python -m playground.seg.train --task lgg --base 16 --bf16 --threads 2 --steps 3000 \\
-        --batch 16 --channel-gain --fold $k --folds 5 --name seg_unet_lgg_cv$k --assets-dir runs/lgg_cv
+        --batch 16 --channel-gain --modality-dropout --fold $k --folds 5 --name seg_unet_lgg_cv$k \\
+        --assets-dir runs/lgg_md
     done
+
+(``runs/lgg_cv``: the same without ``--modality-dropout``. ``runs/lgg_ema``: with ``--threads 1
+--max-minutes 50 --eval-every 1000 --ema 0.998 --raw-name seg_unet_lgg_rawcv$k``, two folds at a
+time, so the one run gives both the weight average and the last weights.)
 
 Then this command scores every fold model on the patients it never saw: its own validation fold
 (the five folds together cover every non-test patient once) and the 10 test patients. It prints

@@ -1,7 +1,8 @@
 """Slice-level post-processing of a binary tumour probability map (pure numpy / torch).
 
-Candidates the LGG cross-validation sweep (``python -m playground.seg.crossval --sweep``) scores
-on out-of-fold predictions; the app uses whichever the nested selection keeps:
+Candidates that the LGG cross-validation sweep (``python -m playground.seg.crossval --sweep``)
+scores on out-of-fold predictions. The app uses none of them: on the 2026-12-04 fold models all
+18 combinations scored 0.727-0.734 and the nested choice 0.728, against 0.731 for plain ``>= 0.5``.
 
 - **threshold** ``t``: ``mask = prob >= t``;
 - **small-component removal**: drop every 8-connected component with fewer than ``min_area``

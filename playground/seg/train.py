@@ -10,6 +10,11 @@ img/s, bf16 37 img/s; base 16 fp32 9, bf16 22 img/s. (An earlier measurement at 
 on a heavily shared CPU found bf16 slower, so fp32 stays the default; the shipped LGG model used
 ``--bf16``.)
 
+``--ema DECAY`` keeps an exponential moving average of the parameters,
+``ema <- DECAY * ema + (1 - DECAY) * w`` after every step, and validates and saves it instead of
+the last weights (``--raw-name`` saves those too). Its BatchNorm statistics are recomputed on 50
+fresh training batches before each use (:func:`refresh_bn`).
+
 Weights are saved to ``assets/seg_unet_<task>.{pt,json}`` at every validation (``"complete":
 false``), so a run that is cut off still leaves usable weights, and once more at the end with
 the held-out test metrics.
