@@ -84,6 +84,25 @@ def page(browser, app_url: str):  # noqa: ANN201 - playwright Page
         ctx.close()
 
 
+@pytest.fixture
+def tiny_fold_models(tmp_path: Path) -> Path:
+    """``cv0`` and ``cv1``: two tiny random LGG U-Nets (seeds 0, 1) saved in ``tmp_path``, for the
+    cross-validation reports."""
+    import torch
+
+    from playground import weights
+    from playground.seg.unet import UNet, UNetConfig
+
+    cfg = UNetConfig(base=2, depth=1)
+    for k in range(2):
+        torch.manual_seed(k)
+        net = UNet(cfg)
+        weights.save(net, f"cv{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": k, "recipe": {},
+                                     "metrics": {}, "data_hash": "x", "train_seconds": 60, "steps_done": 1,
+                                     "param_count": weights.param_count(net)}, assets_dir=tmp_path)
+    return tmp_path
+
+
 def screenshot(page, name: str) -> Path:  # noqa: ANN001
     """Save a screenshot under tests/artifacts/ (not committed) and return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -139,19 +139,10 @@ def test_lgg_cross_validation_folds_cover_the_non_test_patients_once() -> None:
         data.lgg_cv_split(ids[:18], 0, 5)
 
 
-def test_crossval_report_scores_each_fold_on_unseen_patients(tmp_path) -> None:  # noqa: ANN001
-    from playground import weights
+def test_crossval_report_scores_each_fold_on_unseen_patients(tiny_fold_models) -> None:  # noqa: ANN001
     from playground.seg import crossval
-    from playground.seg.unet import UNet, UNetConfig
 
-    cfg = UNetConfig(base=2, depth=1)
-    for k in range(2):
-        torch.manual_seed(k)
-        net = UNet(cfg)
-        weights.save(net, f"cv{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": k, "recipe": {},
-                                     "metrics": {}, "data_hash": "x", "train_seconds": 60, "steps_done": 1,
-                                     "param_count": weights.param_count(net)}, assets_dir=tmp_path)
-    r = crossval.report(tmp_path, folds=2, prefix="cv")
+    r = crossval.report(tiny_fold_models, folds=2, prefix="cv")
     d = data.load_lgg()
     n_non_test = len(set(d.patients.tolist())) - data.LGG_N_TEST
     assert r["cv_n_patients"] == n_non_test

@@ -45,20 +45,11 @@ def test_flip_tta_is_mirror_equivariant_for_any_model() -> None:
     assert not np.allclose(a, plain, atol=1e-3)  # the mirror pass changes the map
 
 
-def test_sweep_nested_choice_never_sees_the_scored_fold(tmp_path) -> None:  # noqa: ANN001
-    from playground import weights
+def test_sweep_nested_choice_never_sees_the_scored_fold(tiny_fold_models) -> None:  # noqa: ANN001
     from playground.seg import crossval, data
-    from playground.seg.unet import UNet, UNetConfig
 
-    cfg = UNetConfig(base=2, depth=1)
-    for k in range(2):
-        torch.manual_seed(k)
-        net = UNet(cfg)
-        weights.save(net, f"cv{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": k, "recipe": {},
-                                     "metrics": {}, "data_hash": "x", "train_seconds": 1, "steps_done": 1,
-                                     "param_count": weights.param_count(net)}, assets_dir=tmp_path)
     grid = {"tta": (False, True), "threshold": (0.3, 0.5, 0.7), "min_area": (0,)}  # no component pass: fast
-    r = crossval.sweep(tmp_path, folds=2, prefix="cv", grid=grid)
+    r = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
     d = data.load_lgg()
     assert len(r["candidates"]) == 6
     assert len(r["patient_dice"]) == len(set(d.patients.tolist())) - data.LGG_N_TEST
@@ -103,6 +94,8 @@ def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path) -> None: 
     var = next(k for k in sa if k.endswith("running_var"))
     assert not torch.allclose(sa[var], torch.ones_like(sa[var]))  # statistics recomputed, not the initial ones
     assert avg["steps_done"] == 4 and "test" in avg["metrics"]
+    # the last validation (step 4) and the final report score the same statistics: refreshed once
+    assert avg["curves"]["val"][-1] == avg["metrics"]["val"]
     with pytest.raises(SystemExit, match="needs --ema"):
         train.main(["--task", "lgg", "--raw-name", "x", "--assets-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="must be in"):

@@ -180,10 +180,14 @@ def main(argv: list[str] | None = None) -> None:
     kept = core if ema is None else ema.module  # the model that is validated and saved
     g_bn = torch.Generator().manual_seed(args.seed + 7919)
 
-    def ready() -> torch.nn.Module:
-        """The kept model, with its BatchNorm statistics recomputed if it is the average."""
-        if ema is not None:
+    refreshed_at = -1  # the step whose average last had its statistics recomputed
+
+    def ready(at: int) -> torch.nn.Module:
+        """The kept model at step ``at``, its BatchNorm statistics recomputed (once) if it is the average."""
+        nonlocal refreshed_at
+        if ema is not None and refreshed_at != at:
             refresh_bn(kept, task.sample, g_bn, hp["batch"])
+            refreshed_at = at
         return kept
     amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.bf16 else nullcontext
     recipe = {**hp, "optimizer": "AdamW(wd=1e-4)", "schedule": "50-step warm-up, cosine to lr/100",
@@ -233,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
             bar.set_postfix(loss=curves["loss"][-1])
         timeout = (time.time() - start) / 60 > hp["minutes"]
         if ctx.is_main and ((step + 1) % args.eval_every == 0 or timeout):
-            val = task.validate(ready())
+            val = task.validate(ready(step + 1))
             curves["val_step"].append(step + 1)
             curves["val"].append(_round(val))
             print(f"[val] step {step + 1}: {_round(val)} ({(time.time() - start) / 60:.1f} min)")
@@ -245,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # ---- evaluation ---------------------------------------------------------------------------
     if ctx.is_main:
-        ready()
+        ready(step + 1)
         for model_, name_ in ((core, args.raw_name), (kept, None)) if args.raw_name else ((kept, None),):
             val = task.validate(model_)
             test = task.test(model_)
