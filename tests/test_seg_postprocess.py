@@ -48,10 +48,10 @@ def test_flip_tta_is_mirror_equivariant_for_any_model() -> None:
 def test_sweep_nested_choice_never_sees_the_scored_fold(tiny_fold_models) -> None:  # noqa: ANN001
     from playground.seg import crossval, data
 
-    grid = {"tta": (False, True), "threshold": (0.3, 0.5, 0.7), "min_area": (0,)}  # no component pass: fast
+    grid = {"tta": (False, True), "threshold": (0.5, 0.7), "min_area": (0,), "lcc": (False, True)}
     r = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
     d = data.load_lgg()
-    assert len(r["candidates"]) == 6
+    assert len(r["candidates"]) == 8
     assert len(r["patient_dice"]) == len(set(d.patients.tolist())) - data.LGG_N_TEST
     assert r["nested_cv_patient_dice"] == pytest.approx(np.mean(list(r["patient_dice"].values())))
     assert len({c["cv_patient_dice"] for c in r["candidates"]}) > 1  # the candidates differ
@@ -63,7 +63,7 @@ def test_sweep_nested_choice_never_sees_the_scored_fold(tiny_fold_models) -> Non
 
         others = {f for f in range(2) if f != k}
         best = max(r["candidates"], key=lambda c: np.mean(on(c, others)))
-        assert (choice["tta"], choice["threshold"]) == (best["tta"], best["threshold"])
+        assert [choice[key] for key in grid] == [best[key] for key in grid]
         assert on(best, {k}) == [v for p, v in r["patient_dice"].items() if r["fold_of"][p] == k]
 
 
@@ -94,6 +94,9 @@ def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path) -> None: 
     var = next(k for k in sa if k.endswith("running_var"))
     assert not torch.allclose(sa[var], torch.ones_like(sa[var]))  # statistics recomputed, not the initial ones
     assert avg["steps_done"] == 4 and "test" in avg["metrics"]
+    for meta in (avg, raw):  # the LGG task's extra held-out reports are recorded too
+        assert {"test_flair_only", "test_lcc"} <= meta["metrics"].keys()
+        assert meta["metrics"]["test_lcc"]["fp_rate_empty"] <= meta["metrics"]["test"]["fp_rate_empty"]
     # the last validation (step 4) and the final report score the same statistics: refreshed once
     assert avg["curves"]["val"][-1] == avg["metrics"]["val"]
     with pytest.raises(SystemExit, match="needs --ema"):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.seg import scenes
-from playground.seg.taxonomy import label_components
+from playground.seg.components import label_components
 
 
 @pytest.fixture(scope="module")

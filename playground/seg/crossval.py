@@ -23,8 +23,13 @@ Then this command scores every fold model on the patients it never saw: its own 
 ``--flair-only`` scores every slice with FLAIR copied into all three channels (what the app does
 with a greyscale upload).
 
+``--lcc`` scores each patient's largest 3-D component only
+(:func:`postprocess.volume_largest_component`), the volume post-processing of the published
+pipeline whose Dice of about 0.82 issue 5 quotes.
+
 ``--sweep`` scores the post-processing candidates of :mod:`playground.seg.postprocess` (flip TTA,
-threshold, small-component removal; :data:`SWEEP`) on the out-of-fold predictions, and gives a
+threshold, small-component removal, largest 3-D component; :data:`SWEEP`) on the out-of-fold
+predictions, and gives a
 **nested** estimate: fold ``k``'s patients are scored with the candidate that is best on the
 other folds' patients, so the choice never sees the patients it is scored on.
 """
@@ -32,6 +37,7 @@ other folds' patients, so the choice never sees the patients it is scored on.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from pathlib import Path
@@ -39,16 +45,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import itertools
-
 from playground.seg import data, metrics, postprocess
 from playground.seg.inference import load_unet
 from playground.seg.tasks import lgg_probabilities, lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
-           data_root: str | None = None, flair_only: bool = False) -> dict:
-    """Score the ``folds`` fold models in ``assets_dir``; return the figures (see the module doc)."""
+           data_root: str | None = None, flair_only: bool = False, lcc: bool = False) -> dict:
+    """Score the ``folds`` fold models in ``assets_dir``; return the figures (see the module doc).
+
+    ``lcc``: score each patient's largest 3-D component only (:func:`postprocess.volume_largest_component`)."""
     d = data.load_lgg(data_root)
     patients = list(d.patients)
     test = data.lgg_split(patients).test
@@ -57,14 +63,18 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in range(folds):
         sp = data.lgg_cv_split(patients, k, folds)
         model, meta = load_unet(f"{prefix}{k}", assets_dir)
-        val, _ = lgg_scores(model, d, sp.val, flair_only)
-        tst, prob_test = lgg_scores(model, d, test, flair_only)
+        val, _ = lgg_scores(model, d, sp.val, flair_only, lcc)
+        tst, prob_test = lgg_scores(model, d, test, flair_only, lcc)
         test_probs.append(prob_test)
         pooled.update(val["patient_dice"])
         rows.append({"fold": k, "n_val_patients": len(sp.val), "val_patient_dice": val["patient_dice_3d"],
                      "test_patient_dice": tst["patient_dice_3d"], "seed": meta.get("seed"),
                      "steps": meta.get("steps_done"), "train_minutes": round(meta.get("train_seconds", 0) / 60, 1)})
-    ens = metrics.lgg_report(np.mean(test_probs, axis=0), d.masks[test_idx], d.patients[test_idx])
+    ens_prob = np.mean(test_probs, axis=0)
+    if lcc:
+        ens_prob = postprocess.volume_largest_component(
+            ens_prob >= 0.5, d.patients[test_idx], d.slices[test_idx]).astype(np.float32)
+    ens = metrics.lgg_report(ens_prob, d.masks[test_idx], d.patients[test_idx])
     fold_means = [r["val_patient_dice"] for r in rows]
     return {
         "folds": rows,
@@ -78,12 +88,14 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     }
 
 
-SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16, 48)}
+SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16, 48), "lcc": (False, True)}
 
 
-def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, threshold: float,
-                  min_area: int) -> dict[str, float]:
+def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, slices: np.ndarray,
+                  threshold: float, min_area: int, lcc: bool) -> dict[str, float]:
     pred = postprocess.binarize(prob, threshold, min_area)
+    if lcc:
+        pred = postprocess.volume_largest_component(pred, patients, slices)
     return {str(pid): metrics.dice(pred[patients == pid], gt[patients == pid])
             for pid in sorted(set(patients.tolist()))}
 
@@ -93,7 +105,7 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
           grid: dict[str, tuple] = SWEEP) -> dict:
     """Out-of-fold per-patient 3-D Dice of every post-processing candidate, and the nested estimate.
 
-    Returns ``{"candidates": [{"tta", "threshold", "min_area", "cv_patient_dice", "patient_dice"}, ...],
+    Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
     "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
     "fold_of" (patient -> fold)}``.
     """
@@ -108,10 +120,10 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         idx = d.subset(val)
         for tta in grid["tta"]:
             prob = lgg_probabilities(model, d, val, flair_only, tta)
-            for t, a in itertools.product(grid["threshold"], grid["min_area"]):
-                scores.setdefault((tta, t, a), {}).update(
-                    _patient_dice(prob, d.masks[idx], d.patients[idx], t, a))
-    cands = [{"tta": c[0], "threshold": c[1], "min_area": c[2],
+            for t, a, lcc in itertools.product(grid["threshold"], grid["min_area"], grid["lcc"]):
+                scores.setdefault((tta, t, a, lcc), {}).update(
+                    _patient_dice(prob, d.masks[idx], d.patients[idx], d.slices[idx], t, a, lcc))
+    cands = [{"tta": c[0], "threshold": c[1], "min_area": c[2], "lcc": c[3],
               "cv_patient_dice": float(np.mean(list(v.values()))), "patient_dice": v} for c, v in scores.items()]
     nested: dict[str, float] = {}
     choices = []
@@ -119,7 +131,7 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         def others(c: tuple, k: int = k) -> float:
             return float(np.mean([v for p, v in scores[c].items() if fold_of[p] != k]))
         best = max(scores, key=others)
-        choices.append({"fold": k, "tta": best[0], "threshold": best[1], "min_area": best[2]})
+        choices.append({"fold": k, "tta": best[0], "threshold": best[1], "min_area": best[2], "lcc": best[3]})
         nested.update({p: v for p, v in scores[best].items() if fold_of[p] == k})
     return {"candidates": cands, "nested_cv_patient_dice": float(np.mean(list(nested.values()))),
             "nested_choices": choices, "patient_dice": nested, "fold_of": fold_of}
@@ -134,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-dir", default=None)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--flair-only", action="store_true", help="FLAIR copied into all 3 channels (a greyscale upload)")
+    p.add_argument("--lcc", action="store_true",
+                   help="score each patient's largest 3-D component only (the published pipeline's step)")
     p.add_argument("--sweep", action="store_true",
                    help="score the post-processing candidates out of fold, with a nested choice")
     args = p.parse_args(argv)
@@ -141,16 +155,19 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     if args.sweep:
         r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only)
-        print(f"{'tta':>5} {'threshold':>9} {'min_area':>8} {'CV Dice':>8}")
+        print(f"{'tta':>5} {'threshold':>9} {'min_area':>8} {'lcc':>5} {'CV Dice':>8}")
         for c in sorted(r["candidates"], key=lambda c: -c["cv_patient_dice"]):
-            print(f"{c['tta']!s:>5} {c['threshold']:9.2f} {c['min_area']:8d} {c['cv_patient_dice']:8.3f}")
+            print(f"{c['tta']!s:>5} {c['threshold']:9.2f} {c['min_area']:8d} {c['lcc']!s:>5} "
+                  f"{c['cv_patient_dice']:8.3f}")
         print(f"nested (choice made on the other folds): {r['nested_cv_patient_dice']:.3f}; "
               f"choices {r['nested_choices']}")
         print(f"evaluated in {time.time() - t0:.1f} s")
         return
-    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only)
+    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, args.lcc)
     if args.flair_only:
         print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
+    if args.lcc:
+        print("each patient's largest 3-D component only (the published pipeline's post-processing)")
     print(f"{'fold':>4} {'val patients':>12} {'val Dice':>9} {'test Dice':>9} {'minutes':>8}")
     for row in r["folds"]:
         print(f"{row['fold']:4d} {row['n_val_patients']:12d} {row['val_patient_dice']:9.3f} "

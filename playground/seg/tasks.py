@@ -10,7 +10,7 @@ Inputs: LGG ``RGB / 255`` (N, 3, H, W); EM ``grey / 255`` (N, 1, H, W); digits `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -36,6 +36,8 @@ class Task:
     test: Callable[[torch.nn.Module], dict]
     key_metric: str
     dataset: str
+    #: more held-out reports, recorded beside ``test`` in the weights' metadata (name -> report)
+    extra_tests: dict[str, Callable[[torch.nn.Module], dict]] = field(default_factory=dict)
 
 
 def dice_loss(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
@@ -66,11 +68,16 @@ def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, 
 
 
 def lgg_scores(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
-               flair_only: bool = False) -> tuple[dict, np.ndarray]:
-    """(:func:`metrics.lgg_report` of ``pids``' slices, their probabilities) for ``model``."""
+               flair_only: bool = False, lcc: bool = False) -> tuple[dict, np.ndarray]:
+    """(:func:`metrics.lgg_report` of ``pids``' slices, their probabilities) for ``model``.
+
+    ``lcc``: score the masks after :func:`postprocess.volume_largest_component` (each patient's
+    largest 3-D component, the published pipeline's step); the probabilities returned are raw."""
     idx = d.subset(pids)
     prob = lgg_probabilities(model, d, pids, flair_only)
-    return metrics.lgg_report(prob, d.masks[idx], d.patients[idx]), prob
+    scored = (postprocess.volume_largest_component(prob >= 0.5, d.patients[idx], d.slices[idx])
+              .astype(np.float32) if lcc else prob)
+    return metrics.lgg_report(scored, d.masks[idx], d.patients[idx]), prob
 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
@@ -110,7 +117,9 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
                 lambda m: lgg_scores(m, d, sp.test)[0],
                 "patient_dice_3d", f"LGG kaggle_3m, {len(set(d.patients))} patients at 128x128; train {len(sp.train)} / "
                 f"val {len(sp.val)} / test {len(sp.test)} patients"
-                + ("" if fold is None else f" (cross-validation fold {fold[0]} of {fold[1]})"))
+                + ("" if fold is None else f" (cross-validation fold {fold[0]} of {fold[1]})"),
+                {"test_flair_only": lambda m: lgg_scores(m, d, sp.test, flair_only=True)[0],
+                 "test_lcc": lambda m: lgg_scores(m, d, sp.test, lcc=True)[0]})
 
 
 def em_task(data_root: str | None = None, crop: int = 128) -> Task:

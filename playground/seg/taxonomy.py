@@ -18,7 +18,6 @@ size of the training scenes' digits (MNIST patches of 20-40 px, digits ~70 % of 
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,7 @@ from PIL import Image
 
 from playground import imageio, limits
 from playground.seg import metrics
+from playground.seg.components import label_components
 from playground.seg.scenes import INK_THRESHOLD
 
 TARGET_DIGIT_HEIGHT = 21.0
@@ -43,29 +43,6 @@ DEFINITIONS = {
 }
 METHOD = ("The U-Net predicts only the semantic mask. Instances are its connected components "
           "(majority class each), not a learned instance head; boxes are the components' extents.")
-
-
-def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """8-connected components of a boolean mask: (labels (H, W) int32, 0 = off, 1..n; n)."""
-    m = np.asarray(mask, dtype=bool)
-    lab = np.zeros(m.shape, np.int32)
-    h, w = m.shape
-    n = 0
-    for y0, x0 in zip(*np.nonzero(m)):
-        if lab[y0, x0]:
-            continue
-        n += 1
-        lab[y0, x0] = n
-        q = deque([(y0, x0)])
-        while q:
-            y, x = q.popleft()
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    yy, xx = y + dy, x + dx
-                    if 0 <= yy < h and 0 <= xx < w and m[yy, xx] and not lab[yy, xx]:
-                        lab[yy, xx] = n
-                        q.append((yy, xx))
-    return lab, n
 
 
 def _box(m: np.ndarray) -> tuple[int, int, int, int]:

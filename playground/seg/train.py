@@ -256,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
             metrics = {"val": _round(val), "test": _round(test)}
             if "patient_dice" in test:
                 metrics["test_patient_dice"] = {k: round(v, 4) for k, v in test["patient_dice"].items()}
+            metrics.update({k: _round(f(model_)) for k, f in task.extra_tests.items()})
             save(metrics, step + 1 >= hp["steps"], step + 1, seconds, model_ if name_ else None, name_)
         print(f"[done] {step + 1} steps in {seconds / 60:.1f} min; test {_round(test)}")
     del model  # the DDP reducer holds the process group
