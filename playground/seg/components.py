@@ -70,7 +70,8 @@ def label_components(mask: np.ndarray, connectivity: int | None = None) -> tuple
 
 
 def largest_component(mask: np.ndarray, connectivity: int | None = 1) -> np.ndarray:
-    """``mask`` with only its largest component kept (the first in scan order on a tie)."""
+    """``mask`` with only its largest component kept (face-connected by default; the first in scan
+    order on a tie)."""
     lab, n = label_components(mask, connectivity)
     if n <= 1:
         return lab > 0
