@@ -47,7 +47,7 @@ import torch
 
 from playground.seg import data, metrics, postprocess
 from playground.seg.inference import load_unet
-from playground.seg.tasks import lgg_probabilities, lgg_scores
+from playground.seg.tasks import lgg_probabilities, lgg_report_of, lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
@@ -70,11 +70,7 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         rows.append({"fold": k, "n_val_patients": len(sp.val), "val_patient_dice": val["patient_dice_3d"],
                      "test_patient_dice": tst["patient_dice_3d"], "seed": meta.get("seed"),
                      "steps": meta.get("steps_done"), "train_minutes": round(meta.get("train_seconds", 0) / 60, 1)})
-    ens_prob = np.mean(test_probs, axis=0)
-    if lcc:
-        ens_prob = postprocess.volume_largest_component(
-            ens_prob >= 0.5, d.patients[test_idx], d.slices[test_idx]).astype(np.float32)
-    ens = metrics.lgg_report(ens_prob, d.masks[test_idx], d.patients[test_idx])
+    ens = lgg_report_of(np.mean(test_probs, axis=0), d, test_idx, lcc)
     fold_means = [r["val_patient_dice"] for r in rows]
     return {
         "folds": rows,

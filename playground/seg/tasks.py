@@ -73,11 +73,16 @@ def lgg_scores(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
 
     ``lcc``: score the masks after :func:`postprocess.volume_largest_component` (each patient's
     largest 3-D component, the published pipeline's step); the probabilities returned are raw."""
-    idx = d.subset(pids)
     prob = lgg_probabilities(model, d, pids, flair_only)
-    scored = (postprocess.volume_largest_component(prob >= 0.5, d.patients[idx], d.slices[idx])
-              .astype(np.float32) if lcc else prob)
-    return metrics.lgg_report(scored, d.masks[idx], d.patients[idx]), prob
+    return lgg_report_of(prob, d, d.subset(pids), lcc), prob
+
+
+def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool = False) -> dict:
+    """:func:`metrics.lgg_report` of probabilities ``prob`` of the slices ``d[idx]``; ``lcc``: of
+    each patient's largest 3-D component of ``prob >= 0.5`` instead."""
+    if lcc:
+        prob = postprocess.volume_largest_component(prob >= 0.5, d.patients[idx], d.slices[idx]).astype(np.float32)
+    return metrics.lgg_report(prob, d.masks[idx], d.patients[idx])
 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
