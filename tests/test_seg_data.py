@@ -149,6 +149,37 @@ def test_crossval_report_scores_each_fold_on_unseen_patients(tiny_fold_models) -
     assert [f["fold"] for f in r["folds"]] == [0, 1]
     assert 0.0 <= r["cv_patient_dice"] <= 1.0 and 0.0 <= r["test_ensemble"]["patient_dice_3d"] <= 1.0
     assert len(r["test_ensemble_patient_dice"]) == data.LGG_N_TEST
+    each = r["cv_patient_dice_each"]
+    assert len(each) == n_non_test and r["cv_patient_dice"] == pytest.approx(np.mean(list(each.values())))
+    same = crossval.paired(each, each)
+    assert same["mean_diff"] == 0.0 and same["ties"] == n_non_test and same["ci95"] == (0.0, 0.0)
+    assert all(0.0 <= f["val_fp_rate_empty"] <= 1.0 for f in r["folds"])
+    one = crossval.report(tiny_fold_models, folds=2, prefix="cv", only=(1,))  # a pilot on fold 1
+    assert [f["fold"] for f in one["folds"]] == [1] and one["folds"][0] == r["folds"][1]
+    assert one["cv_patient_dice_each"] == {p: v for p, v in each.items()
+                                           if p in data.lgg_cv_split(list(d.patients), 1, 2).val}
+    with pytest.raises(ValueError, match="0..1"):
+        crossval.report(tiny_fold_models, folds=2, prefix="cv", only=(2,))
+
+
+def test_paired_comparison_of_two_recipes() -> None:
+    from playground.seg import crossval
+
+    a = {"p1": 0.9, "p2": 0.8, "p3": 0.5, "only_a": 1.0}
+    b = {"p1": 0.7, "p2": 0.8, "p3": 0.6, "only_b": 0.0}
+    r = crossval.paired(a, b, n_boot=2000)
+    assert r["n"] == 3 and (r["wins"], r["losses"], r["ties"]) == (1, 1, 1)
+    assert r["mean_diff"] == pytest.approx((0.2 + 0.0 - 0.1) / 3)
+    assert r["mean_a"] - r["mean_b"] == pytest.approx(r["mean_diff"])
+    assert -0.1 - 1e-9 <= r["ci95"][0] < r["mean_diff"] < r["ci95"][1] <= 0.2 + 1e-9  # resamples of (0.2, 0, -0.1)
+    up = crossval.paired({k: v + 0.05 for k, v in b.items()}, b)
+    assert up["ci95"][0] == pytest.approx(0.05) and up["wins"] == 4  # a uniform gain has no spread
+    with pytest.raises(ValueError, match="no patient"):
+        crossval.paired({"x": 1.0}, {"y": 1.0})
+    with pytest.raises(SystemExit, match="do not combine"):
+        crossval.main(["--sweep", "--against", "runs/x/cv"])
+    with pytest.raises(SystemExit, match="do not combine"):
+        crossval.main(["--sweep", "--only", "0"])
 
 
 def test_flair_only_probabilities_copy_flair_into_every_channel() -> None:

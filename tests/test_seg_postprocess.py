@@ -67,6 +67,36 @@ def test_sweep_nested_choice_never_sees_the_scored_fold(tiny_fold_models) -> Non
         assert on(best, {k}) == [v for p, v in r["patient_dice"].items() if r["fold_of"][p] == k]
 
 
+def test_sweep_also_scores_the_per_fold_ensemble(tiny_fold_models) -> None:  # noqa: ANN001
+    from playground import weights
+    from playground.seg import crossval, data, metrics
+    from playground.seg.inference import load_unet
+    from playground.seg.tasks import lgg_probabilities
+    from playground.seg.unet import UNet, UNetConfig
+
+    cfg = UNetConfig(base=2, depth=1)
+    for k in range(2):  # a second member per fold, other weights
+        torch.manual_seed(10 + k)
+        net = UNet(cfg)
+        weights.save(net, f"alt{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": 10 + k, "recipe": {},
+                                      "metrics": {}, "data_hash": "x", "param_count": weights.param_count(net)},
+                     assets_dir=tiny_fold_models)
+    grid = {"tta": (False,), "threshold": (0.5,), "min_area": (0,), "lcc": (False,)}
+    alone = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
+    both = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, also=((tiny_fold_models, "alt"),))
+    d = data.load_lgg()
+    pids = list(d.patients)
+    val = data.lgg_cv_split(pids, 1, 2).val
+    idx = d.subset(val)
+    prob = np.mean([lgg_probabilities(load_unet(f"{pre}1", tiny_fold_models)[0], d, val) for pre in ("cv", "alt")], axis=0)
+    pid = val[0]
+    at = d.patients[idx] == pid
+    assert both["patient_dice"][pid] == pytest.approx(metrics.dice(prob[at] >= 0.5, d.masks[idx][at]))
+    assert both["patient_dice"] != alone["patient_dice"]
+    with pytest.raises(SystemExit, match="needs --sweep"):
+        crossval.main(["--dir", str(tiny_fold_models), "--also", f"{tiny_fold_models}/alt"])
+
+
 def test_refresh_bn_sets_the_plain_mean_of_the_batches() -> None:
     from playground.seg.train import refresh_bn
 
@@ -83,10 +113,12 @@ def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path) -> None: 
     from playground.seg import train
 
     train.main(["--task", "lgg", "--steps", "4", "--batch", "2", "--base", "2", "--depth", "1", "--eval-every", "2",
-                "--ema", "0.5", "--raw-name", "raw", "--name", "avg", "--assets-dir", str(tmp_path), "--fold", "0"])
+                "--ema", "0.5", "--raw-name", "raw", "--name", "avg", "--assets-dir", str(tmp_path), "--fold", "0",
+                "--dice-per-image"])
     avg, raw = weights.load_meta("avg", tmp_path), weights.load_meta("raw", tmp_path)
     assert avg["averaged"] is True and raw["averaged"] is False
     assert avg["recipe"]["weight_ema"] == 0.5 and "bn_refresh" in avg["recipe"]
+    assert avg["recipe"]["loss"] == "BCE + soft Dice per tumour slice"
     sa, sr = weights.load_state_dict("avg", tmp_path), weights.load_state_dict("raw", tmp_path)
     assert sa.keys() == sr.keys()
     conv = next(k for k in sa if k.endswith("weight") and sa[k].ndim == 4)
@@ -103,3 +135,7 @@ def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path) -> None: 
         train.main(["--task", "lgg", "--raw-name", "x", "--assets-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="must be in"):
         train.main(["--task", "lgg", "--ema", "1.5", "--assets-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="lgg only"):
+        train.main(["--task", "em", "--dice-per-image", "--assets-dir", str(tmp_path)])
+    with pytest.raises(SystemExit, match="needs --dice-per-image"):
+        train.main(["--task", "lgg", "--dice-empty", "--assets-dir", str(tmp_path)])

@@ -32,6 +32,12 @@ threshold, small-component removal, largest 3-D component; :data:`SWEEP`) on the
 predictions, and gives a
 **nested** estimate: fold ``k``'s patients are scored with the candidate that is best on the
 other folds' patients, so the choice never sees the patients it is scored on.
+
+``--against DIR/PREFIX`` scores a second set of fold models the same way and prints the paired
+per-patient difference (:func:`paired`), the fair way to compare two recipes on the same folds.
+
+``--sweep --also DIR/PREFIX ...`` does the same for a per-fold ensemble: fold ``k``'s
+probabilities are averaged over ``--dir``'s model and each ``DIR/PREFIX{k}``.
 """
 
 from __future__ import annotations
@@ -51,16 +57,22 @@ from playground.seg.tasks import lgg_probabilities, lgg_report_of, lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
-           data_root: str | None = None, flair_only: bool = False, lcc: bool = False) -> dict:
+           data_root: str | None = None, flair_only: bool = False, lcc: bool = False,
+           only: tuple[int, ...] | None = None) -> dict:
     """Score the ``folds`` fold models in ``assets_dir``; return the figures (see the module doc).
 
-    ``lcc``: score each patient's largest 3-D component only (:func:`postprocess.volume_largest_component`)."""
+    ``lcc``: score each patient's largest 3-D component only (:func:`postprocess.volume_largest_component`).
+    ``only``: score these folds alone (a pilot); the "cross-validated" figures then cover their
+    patients only."""
+    ks = tuple(range(folds)) if only is None else tuple(sorted(set(only)))
+    if not ks or not all(0 <= k < folds for k in ks):
+        raise ValueError(f"folds to score must be in 0..{folds - 1}, got {only}")
     d = data.load_lgg(data_root)
     patients = list(d.patients)
     test = data.lgg_split(patients).test
     test_idx = d.subset(test)
     rows, pooled, test_probs = [], {}, []
-    for k in range(folds):
+    for k in ks:
         sp = data.lgg_cv_split(patients, k, folds)
         model, meta = load_unet(f"{prefix}{k}", assets_dir)
         val, _ = lgg_scores(model, d, sp.val, flair_only, lcc)
@@ -68,6 +80,7 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         test_probs.append(prob_test)
         pooled.update(val["patient_dice"])
         rows.append({"fold": k, "n_val_patients": len(sp.val), "val_patient_dice": val["patient_dice_3d"],
+                     "val_fp_rate_empty": val["fp_rate_empty"],
                      "test_patient_dice": tst["patient_dice_3d"], "seed": meta.get("seed"),
                      "steps": meta.get("steps_done"), "train_minutes": round(meta.get("train_seconds", 0) / 60, 1)})
     ens = lgg_report_of(np.mean(test_probs, axis=0), d, test_idx, lcc)
@@ -75,6 +88,7 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     return {
         "folds": rows,
         "cv_patient_dice": float(np.mean(list(pooled.values()))),
+        "cv_patient_dice_each": dict(sorted(pooled.items())),
         "cv_n_patients": len(pooled),
         "cv_fold_sd": float(np.std(fold_means, ddof=1)) if len(fold_means) > 1 else float("nan"),
         "cv_patients_below_0.8": int(sum(v < 0.8 for v in pooled.values())),
@@ -82,6 +96,25 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         "test_ensemble": {k: v for k, v in ens.items() if k != "patient_dice"},
         "test_ensemble_patient_dice": ens["patient_dice"],
     }
+
+
+def paired(a: dict[str, float], b: dict[str, float], n_boot: int = 10_000, seed: int = 0) -> dict:
+    """Paired comparison of two per-patient Dice maps over their common patients: ``a - b``.
+
+    Returns ``{"n", "mean_a", "mean_b", "mean_diff", "wins", "losses", "ties", "ci95"}``:
+    ``mean_diff = mean_p (a_p - b_p)``; ``wins``/``losses``: patients with ``a_p > b_p`` /
+    ``a_p < b_p``; ``ci95``: the 2.5 and 97.5 percentiles of the mean difference over ``n_boot``
+    bootstrap resamples of the patients (a recipe change whose interval holds 0 is not shown to
+    help)."""
+    common = sorted(a.keys() & b.keys())
+    if not common:
+        raise ValueError("the two per-patient maps share no patient")
+    diff = np.array([a[p] - b[p] for p in common])
+    boot = np.random.default_rng(seed).choice(diff, size=(n_boot, len(diff))).mean(1)
+    return {"n": len(common), "mean_a": float(np.mean([a[p] for p in common])),
+            "mean_b": float(np.mean([b[p] for p in common])), "mean_diff": float(diff.mean()),
+            "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()), "ties": int((diff == 0).sum()),
+            "ci95": (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5)))}
 
 
 SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16, 48), "lcc": (False, True)}
@@ -98,8 +131,12 @@ def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, slices
 
 def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
           data_root: str | None = None, flair_only: bool = False,
-          grid: dict[str, tuple] = SWEEP) -> dict:
+          grid: dict[str, tuple] = SWEEP, also: tuple[tuple[Path, str], ...] = ()) -> dict:
     """Out-of-fold per-patient 3-D Dice of every post-processing candidate, and the nested estimate.
+
+    ``also``: more ``(dir, prefix)`` fold models; fold ``k``'s probability is then the mean over
+    ``prefix{k}`` in ``assets_dir`` and every ``also`` member (a per-fold ensemble, each member
+    trained without fold ``k``).
 
     Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
     "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
@@ -112,10 +149,10 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in range(folds):
         val = data.lgg_cv_split(patients, k, folds).val
         fold_of.update({p: k for p in val})
-        model, _ = load_unet(f"{prefix}{k}", assets_dir)
+        models = [load_unet(f"{pre}{k}", where)[0] for where, pre in ((assets_dir, prefix), *also)]
         idx = d.subset(val)
         for tta in grid["tta"]:
-            prob = lgg_probabilities(model, d, val, flair_only, tta)
+            prob = np.mean([lgg_probabilities(m, d, val, flair_only, tta) for m in models], axis=0)
             for t, a, lcc in itertools.product(grid["threshold"], grid["min_area"], grid["lcc"]):
                 scores.setdefault((tta, t, a, lcc), {}).update(
                     _patient_dice(prob, d.masks[idx], d.patients[idx], d.slices[idx], t, a, lcc))
@@ -146,11 +183,27 @@ def main(argv: list[str] | None = None) -> None:
                    help="score each patient's largest 3-D component only (the published pipeline's step)")
     p.add_argument("--sweep", action="store_true",
                    help="score the post-processing candidates out of fold, with a nested choice")
+    p.add_argument("--also", nargs="+", default=[], metavar="DIR/PREFIX",
+                   help="with --sweep: average each fold's probabilities with these fold models too "
+                        "(DIR/PREFIX{k}.pt; a per-fold ensemble)")
+    p.add_argument("--only", type=int, nargs="+", default=None, metavar="K",
+                   help="score only these folds (a pilot trained on some folds)")
+    p.add_argument("--against", default=None, metavar="DIR/PREFIX",
+                   help="also score these fold models the same way and print the paired per-patient "
+                        "difference (this run minus them) with a bootstrap 95%% interval")
     args = p.parse_args(argv)
+    if args.also and not args.sweep:
+        raise SystemExit("--also needs --sweep")
+    if (args.against or args.only) and args.sweep:
+        raise SystemExit("--against and --only do not combine with --sweep")
+    also = tuple((Path(a).parent, Path(a).name) for a in args.also)
     torch.set_num_threads(args.threads)
     t0 = time.time()
     if args.sweep:
-        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only)
+        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, also=also)
+        if also:
+            print(f"each fold: mean probability of {1 + len(also)} models ({args.dir}/{args.prefix}, "
+                  + ", ".join(args.also) + ")")
         print(f"{'tta':>5} {'threshold':>9} {'min_area':>8} {'lcc':>5} {'CV Dice':>8}")
         for c in sorted(r["candidates"], key=lambda c: -c["cv_patient_dice"]):
             print(f"{c['tta']!s:>5} {c['threshold']:9.2f} {c['min_area']:8d} {c['lcc']!s:>5} "
@@ -159,20 +212,31 @@ def main(argv: list[str] | None = None) -> None:
               f"choices {r['nested_choices']}")
         print(f"evaluated in {time.time() - t0:.1f} s")
         return
-    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, args.lcc)
+    only = None if args.only is None else tuple(args.only)
+    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, args.lcc, only)
     if args.flair_only:
         print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
     if args.lcc:
         print("each patient's largest 3-D component only (the published pipeline's post-processing)")
-    print(f"{'fold':>4} {'val patients':>12} {'val Dice':>9} {'test Dice':>9} {'minutes':>8}")
+    print(f"{'fold':>4} {'val patients':>12} {'val Dice':>9} {'val FP':>7} {'test Dice':>9} {'minutes':>8}")
     for row in r["folds"]:
         print(f"{row['fold']:4d} {row['n_val_patients']:12d} {row['val_patient_dice']:9.3f} "
-              f"{row['test_patient_dice']:9.3f} {row['train_minutes']:8.1f}")
-    print(f"cross-validated per-patient Dice over {r['cv_n_patients']} non-test patients: "
+              f"{row['val_fp_rate_empty']:7.3f} {row['test_patient_dice']:9.3f} {row['train_minutes']:8.1f}")
+    print(f"cross-validated per-patient Dice over {r['cv_n_patients']} non-test patients"
+          + ("" if only is None else f" (folds {', '.join(map(str, only))} only)") + ": "
           f"{r['cv_patient_dice']:.3f} (sd of the fold means {r['cv_fold_sd']:.3f}; "
           f"{r['cv_patients_below_0.8']} patients below 0.8)")
     print(f"test (10 patients): mean of the fold models {r['test_mean_of_folds']:.3f}; ensemble of the "
-          f"{args.folds} fold models {r['test_ensemble']['patient_dice_3d']:.3f}")
+          f"{len(r['folds'])} fold models {r['test_ensemble']['patient_dice_3d']:.3f}")
+    if args.against:
+        ref = Path(args.against)
+        other = report(ref.parent, args.folds, ref.name, args.data_dir, args.flair_only, args.lcc, only)
+        r["paired_against"] = {"models": args.against,
+                               **paired(r["cv_patient_dice_each"], other["cv_patient_dice_each"])}
+        c = r["paired_against"]
+        print(f"paired against {args.against} over {c['n']} patients: {c['mean_a']:.3f} vs {c['mean_b']:.3f}, "
+              f"difference {c['mean_diff']:+.3f} (95 % bootstrap interval {c['ci95'][0]:+.3f} to "
+              f"{c['ci95'][1]:+.3f}); better on {c['wins']}, worse on {c['losses']} patients")
     print(json.dumps(r, indent=1))
     print(f"evaluated in {time.time() - t0:.1f} s")
 

@@ -11,6 +11,7 @@ Inputs: LGG ``RGB / 255`` (N, 3, H, W); EM ``grey / 255`` (N, 1, H, W); digits `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -46,10 +47,35 @@ def dice_loss(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0) -> torch.
     return 1 - (2 * (p * y).sum() + eps) / (p.sum() + y.sum() + eps)
 
 
+def dice_loss_per_image(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0,
+                        empty: bool = False) -> torch.Tensor:
+    """Mean over images of ``1 - (2 Σ p g + eps) / (Σ p + Σ g + eps)``, each sum over one image.
+
+    A small lesion weighs as much as a large one, as in the per-patient Dice. By default only the
+    images with foreground count, and the others are left to the cross-entropy term (zero when the
+    batch has none). ``empty=True`` counts every image: on one without foreground the term is
+    ``1 - eps / (Σ p + eps)``, so any predicted mass there costs."""
+    p = torch.sigmoid(logits)
+    dims = tuple(range(1, p.ndim))
+    d = 1 - (2 * (p * y).sum(dims) + eps) / (p.sum(dims) + y.sum(dims) + eps)
+    if empty:
+        return d.mean()
+    has = y.sum(dims) > 0
+    if not bool(has.any()):
+        return p.sum() * 0.0
+    return d[has].mean()
+
+
 def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Binary cross-entropy plus soft Dice (robust to the small tumour / membrane fraction)."""
     logits = logits.float()
     return F.binary_cross_entropy_with_logits(logits, y) + dice_loss(logits, y)
+
+
+def bce_dice_per_image(logits: torch.Tensor, y: torch.Tensor, empty: bool = False) -> torch.Tensor:
+    """Binary cross-entropy plus :func:`dice_loss_per_image` (each slice's Dice counts once)."""
+    logits = logits.float()
+    return F.binary_cross_entropy_with_logits(logits, y) + dice_loss_per_image(logits, y, empty=empty)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,7 +112,8 @@ def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool 
 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
-             fold: tuple[int, int] | None = None, modality_dropout: bool = False) -> Task:
+             fold: tuple[int, int] | None = None, modality_dropout: bool = False,
+             dice_per_image: bool = False, dice_empty: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
@@ -94,8 +121,12 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     channels by FLAIR on 20 % of the samples and the post-contrast one on 10 % of the rest
     (:func:`augment.modality_dropout`). ``fold=(k, n)``: train and validate on fold
     ``k`` of the ``n``-fold patient cross-validation (:func:`data.lgg_cv_split`); the test
-    patients stay the same.
+    patients stay the same. ``dice_per_image``: the loss's Dice term is
+    :func:`dice_loss_per_image` instead of one Dice over the whole batch; ``dice_empty``: that
+    term counts the tumour-free slices too.
     """
+    if dice_empty and not dice_per_image:
+        raise ValueError("dice_empty needs dice_per_image")
     d = data.load_lgg(data_root)
     sp = data.lgg_split(list(d.patients)) if fold is None else data.lgg_cv_split(list(d.patients), *fold)
     tr = d.subset(sp.train)
@@ -118,7 +149,7 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
             x = augment.modality_dropout(x, g)
         return augment.intensity(x, g, 0.1, 0.05), y
 
-    return Task("lgg", d.data_hash, sample, bce_dice, lambda m: lgg_scores(m, d, sp.val)[0],
+    return Task("lgg", d.data_hash, sample, (partial(bce_dice_per_image, empty=dice_empty) if dice_per_image else bce_dice), lambda m: lgg_scores(m, d, sp.val)[0],
                 lambda m: lgg_scores(m, d, sp.test)[0],
                 "patient_dice_3d", f"LGG kaggle_3m, {len(set(d.patients))} patients at 128x128; train {len(sp.train)} / "
                 f"val {len(sp.val)} / test {len(sp.test)} patients"

@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--modality-dropout", action="store_true",
                    help="LGG only: FLAIR replaces the other channels on 20 %% of the samples, the post-contrast one "
                         "on 10 %% of the rest (augment.modality_dropout)")
+    p.add_argument("--dice-per-image", action="store_true",
+                   help="LGG only: the loss's Dice term is the mean of each tumour slice's soft Dice "
+                        "(tasks.dice_loss_per_image), not one Dice over the batch")
+    p.add_argument("--dice-empty", action="store_true",
+                   help="with --dice-per-image: the tumour-free slices count in that mean too, so any "
+                        "predicted mass on them costs")
     p.add_argument("--fold", type=int, default=None,
                    help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
     p.add_argument("--folds", type=int, default=5)
@@ -159,9 +165,15 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--modality-dropout applies to --task lgg only")
     if args.fold is not None and args.task != "lgg":
         raise SystemExit("--fold applies to --task lgg only")
+    if args.dice_per_image and args.task != "lgg":
+        raise SystemExit("--dice-per-image applies to --task lgg only")
+    if args.dice_empty and not args.dice_per_image:
+        raise SystemExit("--dice-empty needs --dice-per-image")
     opts = {**({"channel_gain": True} if args.channel_gain else {}),
             **({"modality_dropout": True} if args.modality_dropout else {}),
-            **({"fold": (args.fold, args.folds)} if args.fold is not None else {})}
+            **({"fold": (args.fold, args.folds)} if args.fold is not None else {}),
+            **({"dice_per_image": True} if args.dice_per_image else {}),
+            **({"dice_empty": True} if args.dice_empty else {})}
     task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
@@ -196,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
               "weight_ema": args.ema,
               **({"bn_refresh": f"BatchNorm statistics recomputed on {BN_REFRESH_BATCHES} training batches"}
                  if args.ema is not None else {}),
-              "loss": "cross-entropy" if args.task == "digits" else "BCE + soft Dice",
+              "loss": "cross-entropy" if args.task == "digits"
+              else "BCE + soft Dice per slice (every slice)" if args.dice_empty
+              else "BCE + soft Dice per tumour slice" if args.dice_per_image else "BCE + soft Dice",
               "augment": AUGMENT[args.task] + (" + per-channel gain [0.25, 1.5] on half" if args.channel_gain else "")
               + (" + FLAIR copied into all channels on 20 %, into post-contrast on 10 % of the rest"
                  if args.modality_dropout else "")}
