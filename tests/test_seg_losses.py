@@ -51,7 +51,7 @@ def test_images_without_foreground_are_left_to_the_cross_entropy() -> None:
     logits.grad = None
     zero = dice_loss_per_image(logits, empty)
     zero.backward()
-    assert float(zero) == 0.0 and torch.count_nonzero(logits.grad) == 0
+    assert zero.item() == 0.0 and torch.count_nonzero(logits.grad) == 0
     # the cross-entropy term is the same in both losses; on one image they agree
     assert torch.allclose(bce_dice_per_image(logits[:1], y[:1]), bce_dice(logits[:1], y[:1]))
 

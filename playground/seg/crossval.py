@@ -35,6 +35,7 @@ other folds' patients, so the choice never sees the patients it is scored on.
 
 ``--against DIR/PREFIX`` scores a second set of fold models the same way and prints the paired
 per-patient difference (:func:`paired`), the fair way to compare two recipes on the same folds.
+``--only K ...`` scores some folds alone (a pilot trained on those folds only).
 
 ``--sweep --also DIR/PREFIX ...`` does the same for a per-fold ensemble: fold ``k``'s
 probabilities are averaged over ``--dir``'s model and each ``DIR/PREFIX{k}``.
