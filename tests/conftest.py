@@ -84,22 +84,28 @@ def page(browser, app_url: str):  # noqa: ANN201 - playwright Page
         ctx.close()
 
 
-@pytest.fixture
-def tiny_fold_models(tmp_path: Path) -> Path:
-    """``cv0`` and ``cv1``: two tiny random LGG U-Nets (seeds 0, 1) saved in ``tmp_path``, for the
-    cross-validation reports."""
+def save_tiny_models(assets_dir: Path, prefix: str, seeds: tuple[int, ...]) -> None:
+    """Save one tiny random LGG U-Net (``UNetConfig(base=2, depth=1)``) per seed as
+    ``{prefix}{k}`` (``k`` = 0, 1, ...) in ``assets_dir``, initialised with ``torch.manual_seed(seed)``."""
     import torch
 
     from playground import weights
     from playground.seg.unet import UNet, UNetConfig
 
     cfg = UNetConfig(base=2, depth=1)
-    for k in range(2):
-        torch.manual_seed(k)
+    for k, seed in enumerate(seeds):
+        torch.manual_seed(seed)
         net = UNet(cfg)
-        weights.save(net, f"cv{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": k, "recipe": {},
-                                     "metrics": {}, "data_hash": "x", "train_seconds": 60, "steps_done": 1,
-                                     "param_count": weights.param_count(net)}, assets_dir=tmp_path)
+        weights.save(net, f"{prefix}{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": seed, "recipe": {},
+                                           "metrics": {}, "data_hash": "x", "train_seconds": 60, "steps_done": 1,
+                                           "param_count": weights.param_count(net)}, assets_dir=assets_dir)
+
+
+@pytest.fixture
+def tiny_fold_models(tmp_path: Path) -> Path:
+    """``cv0`` and ``cv1``: two tiny random LGG U-Nets (seeds 0, 1) saved in ``tmp_path``, for the
+    cross-validation reports."""
+    save_tiny_models(tmp_path, "cv", (0, 1))
     return tmp_path
 
 

@@ -68,19 +68,12 @@ def test_sweep_nested_choice_never_sees_the_scored_fold(tiny_fold_models) -> Non
 
 
 def test_sweep_also_scores_the_per_fold_ensemble(tiny_fold_models) -> None:  # noqa: ANN001
-    from playground import weights
     from playground.seg import crossval, data, metrics
     from playground.seg.inference import load_unet
     from playground.seg.tasks import lgg_probabilities
-    from playground.seg.unet import UNet, UNetConfig
+    from tests.conftest import save_tiny_models
 
-    cfg = UNetConfig(base=2, depth=1)
-    for k in range(2):  # a second member per fold, other weights
-        torch.manual_seed(10 + k)
-        net = UNet(cfg)
-        weights.save(net, f"alt{k}", {"task": "lgg", "config": cfg.to_dict(), "seed": 10 + k, "recipe": {},
-                                      "metrics": {}, "data_hash": "x", "param_count": weights.param_count(net)},
-                     assets_dir=tiny_fold_models)
+    save_tiny_models(tiny_fold_models, "alt", (10, 11))  # a second member per fold, other weights
     grid = {"tta": (False,), "threshold": (0.5,), "min_area": (0,), "lcc": (False,)}
     alone = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
     both = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, also=((tiny_fold_models, "alt"),))
