@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground.seg.tasks import bce_dice, bce_dice_per_image, dice_loss, dice_loss_per_image
+from playground.seg.tasks import bce_dice, dice_loss, dice_loss_per_image
 
 
 def _one_dice(p: torch.Tensor, g: torch.Tensor, eps: float = 1.0) -> float:
@@ -53,7 +53,7 @@ def test_images_without_foreground_are_left_to_the_cross_entropy() -> None:
     zero.backward()
     assert zero.item() == 0.0 and torch.count_nonzero(logits.grad) == 0
     # the cross-entropy term is the same in both losses; on one image they agree
-    assert torch.allclose(bce_dice_per_image(logits[:1], y[:1]), bce_dice(logits[:1], y[:1]))
+    assert torch.allclose(bce_dice(logits[:1], y[:1], dice=dice_loss_per_image), bce_dice(logits[:1], y[:1]))
 
 
 def test_every_slice_variant_charges_mass_on_tumour_free_slices() -> None:
@@ -72,3 +72,11 @@ def test_lgg_task_loss_options() -> None:
 
     with pytest.raises(ValueError, match="needs dice_per_image"):
         lgg_task(dice_empty=True)
+    y = torch.zeros(4, 1, 8, 8)
+    y[0, 0, 1:4, 1:4] = 1.0  # one tumour slice, three without
+    logits = torch.randn(4, 1, 8, 8)
+    ce = float(torch.nn.functional.binary_cross_entropy_with_logits(logits, y))
+    for flags, dice in (({}, dice_loss(logits, y)),
+                        ({"dice_per_image": True}, dice_loss_per_image(logits, y)),
+                        ({"dice_per_image": True, "dice_empty": True}, dice_loss_per_image(logits, y, empty=True))):
+        assert float(lgg_task(**flags).loss(logits, y)) == pytest.approx(ce + float(dice))

@@ -66,16 +66,13 @@ def dice_loss_per_image(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0,
     return d[has].mean()
 
 
-def bce_dice(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy plus soft Dice (robust to the small tumour / membrane fraction)."""
-    logits = logits.float()
-    return F.binary_cross_entropy_with_logits(logits, y) + dice_loss(logits, y)
+def bce_dice(logits: torch.Tensor, y: torch.Tensor,
+             dice: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = dice_loss) -> torch.Tensor:
+    """Binary cross-entropy plus a soft Dice loss (robust to the small tumour / membrane fraction).
 
-
-def bce_dice_per_image(logits: torch.Tensor, y: torch.Tensor, empty: bool = False) -> torch.Tensor:
-    """Binary cross-entropy plus :func:`dice_loss_per_image` (each slice's Dice counts once)."""
+    ``dice``: :func:`dice_loss` (one Dice over the batch) or e.g. :func:`dice_loss_per_image`."""
     logits = logits.float()
-    return F.binary_cross_entropy_with_logits(logits, y) + dice_loss_per_image(logits, y, empty=empty)
+    return F.binary_cross_entropy_with_logits(logits, y) + dice(logits, y)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,7 +146,8 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
             x = augment.modality_dropout(x, g)
         return augment.intensity(x, g, 0.1, 0.05), y
 
-    return Task("lgg", d.data_hash, sample, (partial(bce_dice_per_image, empty=dice_empty) if dice_per_image else bce_dice), lambda m: lgg_scores(m, d, sp.val)[0],
+    loss = partial(bce_dice, dice=partial(dice_loss_per_image, empty=dice_empty)) if dice_per_image else bce_dice
+    return Task("lgg", d.data_hash, sample, loss, lambda m: lgg_scores(m, d, sp.val)[0],
                 lambda m: lgg_scores(m, d, sp.test)[0],
                 "patient_dice_3d", f"LGG kaggle_3m, {len(set(d.patients))} patients at 128x128; train {len(sp.train)} / "
                 f"val {len(sp.val)} / test {len(sp.test)} patients"
