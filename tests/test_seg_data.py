@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -154,12 +156,27 @@ def test_crossval_report_scores_each_fold_on_unseen_patients(tiny_fold_models) -
     same = crossval.paired(each, each)
     assert same["mean_diff"] == 0.0 and same["ties"] == n_non_test and same["ci95"] == (0.0, 0.0)
     assert all(0.0 <= f["val_fp_rate_empty"] <= 1.0 for f in r["folds"])
-    one = crossval.report(tiny_fold_models, folds=2, prefix="cv", only=(1,))  # a pilot on fold 1
+    one = crossval.report(tiny_fold_models, folds=2, prefix="cv", only=(1,), d=d)  # a pilot on fold 1, data passed in
     assert [f["fold"] for f in one["folds"]] == [1] and one["folds"][0] == r["folds"][1]
     assert one["cv_patient_dice_each"] == {p: v for p, v in each.items()
                                            if p in data.lgg_cv_split(list(d.patients), 1, 2).val}
     with pytest.raises(ValueError, match="0..1"):
         crossval.report(tiny_fold_models, folds=2, prefix="cv", only=(2,))
+
+
+def test_crossval_against_loads_the_data_once_and_pairs_the_two_runs(tiny_fold_models, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from playground.seg import crossval
+
+    calls = []
+    load = data.load_lgg
+    monkeypatch.setattr(crossval.data, "load_lgg", lambda root=None: calls.append(root) or load(root))
+    crossval.main(["--dir", str(tiny_fold_models), "--folds", "2", "--prefix", "cv", "--only", "1",
+                   "--against", f"{tiny_fold_models}/cv"])
+    out = capsys.readouterr().out
+    assert len(calls) == 1  # one load serves both reports
+    assert "difference +0.000" in out  # the same models against themselves
+    r = json.loads(out[out.index("{"):out.rindex("}") + 1])
+    assert r["paired_against"]["ties"] == r["paired_against"]["n"] == r["cv_n_patients"]
 
 
 def test_paired_comparison_of_two_recipes() -> None:

@@ -59,16 +59,16 @@ from playground.seg.tasks import lgg_probabilities, lgg_report_of, lgg_scores
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
            data_root: str | None = None, flair_only: bool = False, lcc: bool = False,
-           only: tuple[int, ...] | None = None) -> dict:
+           only: tuple[int, ...] | None = None, d: data.LGGData | None = None) -> dict:
     """Score the ``folds`` fold models in ``assets_dir``; return the figures (see the module doc).
 
     ``lcc``: score each patient's largest 3-D component only (:func:`postprocess.volume_largest_component`).
     ``only``: score these folds alone (a pilot); the "cross-validated" figures then cover their
-    patients only."""
+    patients only. ``d``: the LGG slices, already loaded (else loaded from ``data_root``)."""
     ks = tuple(range(folds)) if only is None else tuple(sorted(set(only)))
     if not ks or not all(0 <= k < folds for k in ks):
         raise ValueError(f"folds to score must be in 0..{folds - 1}, got {only}")
-    d = data.load_lgg(data_root)
+    d = data.load_lgg(data_root) if d is None else d
     patients = list(d.patients)
     test = data.lgg_split(patients).test
     test_idx = d.subset(test)
@@ -214,7 +214,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"evaluated in {time.time() - t0:.1f} s")
         return
     only = None if args.only is None else tuple(args.only)
-    r = report(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, args.lcc, only)
+    d = data.load_lgg(args.data_dir)  # loaded once, also for --against
+    r = report(Path(args.dir), args.folds, args.prefix, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d)
     if args.flair_only:
         print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
     if args.lcc:
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{len(r['folds'])} fold models {r['test_ensemble']['patient_dice_3d']:.3f}")
     if args.against:
         ref = Path(args.against)
-        other = report(ref.parent, args.folds, ref.name, args.data_dir, args.flair_only, args.lcc, only)
+        other = report(ref.parent, args.folds, ref.name, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d)
         r["paired_against"] = {"models": args.against,
                                **paired(r["cv_patient_dice_each"], other["cv_patient_dice_each"])}
         c = r["paired_against"]
