@@ -10,9 +10,10 @@ the scan, all from the FLAIR channel (channel 1) of the 128x128 slices:
 - ``voxels``: the tumour's size.
 
 It prints them per patient, sorted by Dice, and the Pearson correlation of the Dice with each
-(``r = cov(x, y) / (sd(x) sd(y))``; ``log(voxels)`` for the size) with its 95 % interval. A lever that fixes the scan's
-gain (intensity normalisation) can only help if the Dice follows ``brightness``; if it follows
-``contrast``, the hard tumours are the ones a reader also finds faint.
+(``r = cov(x, y) / (sd(x) sd(y))``; ``log(voxels)`` for the size) with its 95 % interval. A
+lever that fixes the scan's gain (intensity normalisation) can only help if the Dice follows
+``brightness``; if it follows ``contrast``, the hard tumours are the ones a reader also finds
+faint.
 """
 
 from __future__ import annotations
