@@ -41,10 +41,14 @@ class Task:
     extra_tests: dict[str, Callable[[torch.nn.Module], dict]] = field(default_factory=dict)
 
 
+def _soft_dice_loss(p: torch.Tensor, y: torch.Tensor, dims: tuple[int, ...], eps: float) -> torch.Tensor:
+    """``1 - (2 Σ p g + eps) / (Σ p + Σ g + eps)``, the sums over ``dims``."""
+    return 1 - (2 * (p * y).sum(dims) + eps) / (p.sum(dims) + y.sum(dims) + eps)
+
+
 def dice_loss(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
     """Soft Dice loss ``1 - (2 Σ p g + eps) / (Σ p + Σ g + eps)`` over the whole batch."""
-    p = torch.sigmoid(logits)
-    return 1 - (2 * (p * y).sum() + eps) / (p.sum() + y.sum() + eps)
+    return _soft_dice_loss(torch.sigmoid(logits), y, tuple(range(logits.ndim)), eps)
 
 
 def dice_loss_per_image(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0,
@@ -57,7 +61,7 @@ def dice_loss_per_image(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0,
     ``1 - eps / (Σ p + eps)``, so any predicted mass there costs."""
     p = torch.sigmoid(logits)
     dims = tuple(range(1, p.ndim))
-    d = 1 - (2 * (p * y).sum(dims) + eps) / (p.sum(dims) + y.sum(dims) + eps)
+    d = _soft_dice_loss(p, y, dims, eps)
     if empty:
         return d.mean()
     has = y.sum(dims) > 0
