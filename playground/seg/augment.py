@@ -86,18 +86,23 @@ def intensity(x: torch.Tensor, g: torch.Generator, gain: float = 0.1,
 
 
 def channel_gain(x: torch.Tensor, g: torch.Generator, low: float = 0.25, high: float = 1.5,
-                 p: float = 0.5) -> torch.Tensor:
+                 p: float = 0.5, share: tuple[int, ...] | None = None) -> torch.Tensor:
     """Scale each channel of a sample by its own log-uniform gain ``exp(U(ln low, ln high))``.
 
     Applied to a fraction ``p`` of the samples (the rest keep gain 1); the result is clipped to
     ``[0, 1]`` as an 8-bit scan would be. MRI intensities are not calibrated between scanners: one
     LGG patient's FLAIR is 3-4x darker than the others', and a model trained without this sees it
-    as tumour-free.
+    as tumour-free. ``share[j]``: the channel whose gain channel ``j`` takes (default: its own), so
+    that channels of one sequence (a slice's FLAIR and its neighbours') keep one gain.
     """
     if not 0 < low <= 1 <= high:
         raise ValueError(f"channel_gain needs 0 < low <= 1 <= high, got low={low}, high={high}")
     n, c = x.shape[:2]
+    if share is not None and (len(share) != c or not all(0 <= j < c for j in share)):
+        raise ValueError(f"channel_gain: share must name one of the {c} channels per channel, got {share}")
     u = torch.rand(n, c, 1, 1, generator=g)
+    if share is not None:
+        u = u[:, list(share)]
     gain = torch.exp(math.log(low) + u * (math.log(high) - math.log(low)))
     keep = torch.rand(n, 1, 1, 1, generator=g) >= p
     gain = torch.where(keep, torch.ones_like(gain), gain)
@@ -125,4 +130,19 @@ def modality_dropout(x: torch.Tensor, g: torch.Generator, p_all: float = 0.2, p_
     x = x.clone()
     x[every] = x[every][:, keep:keep + 1].expand(-1, c, -1, -1)
     x[only_post, post] = x[only_post, keep]
+    return x
+
+
+def context_dropout(x: torch.Tensor, g: torch.Generator, first: int, keep: int = 1,
+                    p: float = 0.25) -> torch.Tensor:
+    """Per sample, with probability ``p``, channels ``first:`` (neighbouring slices) become
+    channel ``keep`` (the slice's own FLAIR): what a single uploaded slice, without neighbours,
+    looks like to a model that takes slice context."""
+    n, c = x.shape[:2]
+    if not (0 <= p <= 1 and 0 <= keep < first <= c):
+        raise ValueError(f"context_dropout needs p in [0, 1] and 0 <= keep < first <= {c}, "
+                         f"got p={p}, keep={keep}, first={first}")
+    drop = torch.rand(n, generator=g) < p
+    x = x.clone()
+    x[drop, first:] = x[drop, keep:keep + 1].expand(-1, c - first, -1, -1)
     return x

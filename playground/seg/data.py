@@ -119,6 +119,22 @@ class LGGData:
         return idx[order]
 
 
+def slice_neighbours(patients: np.ndarray, slices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(below, above)``: for each slice ``i``, the index of the same patient's slice just below
+    and just above it in slice-number order; ``i`` itself at either end of the volume.
+
+    ``patients[i]`` and ``slices[i]`` name slice ``i`` (any order, as in :class:`LGGData`)."""
+    patients, slices = np.asarray(patients), np.asarray(slices)
+    if patients.shape != slices.shape or patients.ndim != 1:
+        raise ValueError(f"patients and slices must be 1-D of one length, got {patients.shape} and {slices.shape}")
+    order = np.lexsort((slices, patients))
+    below, above = np.arange(len(order)), np.arange(len(order))
+    same = patients[order[1:]] == patients[order[:-1]]
+    below[order[1:][same]] = order[:-1][same]
+    above[order[:-1][same]] = order[1:][same]
+    return below, above
+
+
 def _lgg_files(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "images").glob("*.png"))
 

@@ -80,27 +80,51 @@ def bce_dice(logits: torch.Tensor, y: torch.Tensor,
 
 
 # ---------------------------------------------------------------------------------------------
+LGG_CONTEXT_CHANNELS = 5  # pre-contrast, FLAIR, post-contrast, FLAIR below, FLAIR above
+
+
+def lgg_input(d: data.LGGData, idx: np.ndarray, context: bool = False,
+              neighbours: bool = True) -> np.ndarray:
+    """The network input of slices ``d[idx]``: ``RGB / 255`` (N, 3, H, W) float32.
+
+    ``context`` (2.5-D): two more channels, the FLAIR of the same patient's slice below and above
+    (:func:`data.slice_neighbours`; the slice's own FLAIR at the volume's ends, or everywhere when
+    ``neighbours`` is False, as for a single uploaded slice): (N, 5, H, W)."""
+    x = d.images[idx].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    if not context:
+        return x
+    if neighbours:
+        below, above = data.slice_neighbours(d.patients, d.slices)
+        ctx = np.stack([d.images[below[idx], :, :, 1], d.images[above[idx], :, :, 1]], 1).astype(np.float32) / 255.0
+    else:
+        ctx = np.repeat(x[:, 1:2], 2, axis=1)
+    return np.concatenate([x, ctx], axis=1)
+
+
 def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
-                      flair_only: bool = False, tta: bool = False) -> np.ndarray:
+                      flair_only: bool = False, tta: bool = False, neighbours: bool = True) -> np.ndarray:
     """Tumour probabilities (N, H, W) of the slices of ``pids``, ordered as ``d.subset(pids)``.
 
-    ``flair_only``: copy FLAIR (channel 1) into all three channels first, as the app does with a
-    greyscale upload. ``tta``: average with the mirrored slice (:func:`postprocess.flip_tta_prob`)."""
-    x = d.images[d.subset(pids)].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    ``flair_only``: copy FLAIR (channel 1) into the three sequence channels first, as the app does
+    with a greyscale upload. ``tta``: average with the mirrored slice
+    (:func:`postprocess.flip_tta_prob`). A model with :data:`LGG_CONTEXT_CHANNELS` input channels
+    gets the neighbouring slices' FLAIR too (:func:`lgg_input`; ``neighbours=False``: its own)."""
+    context = getattr(getattr(model, "cfg", None), "in_channels", 3) == LGG_CONTEXT_CHANNELS
+    x = lgg_input(d, d.subset(pids), context, neighbours)
     if flair_only:
-        x = np.repeat(x[:, 1:2], 3, axis=1)
+        x[:, [0, 2]] = x[:, 1:2]
     if tta:
         return postprocess.flip_tta_prob(model, x, batch=32)
     return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
 
 
 def lgg_scores(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
-               flair_only: bool = False, lcc: bool = False) -> tuple[dict, np.ndarray]:
+               flair_only: bool = False, lcc: bool = False, neighbours: bool = True) -> tuple[dict, np.ndarray]:
     """(:func:`metrics.lgg_report` of ``pids``' slices, their probabilities) for ``model``.
 
     ``lcc``: score the masks after :func:`postprocess.volume_largest_component` (each patient's
     largest 3-D component, the published pipeline's step); the probabilities returned are raw."""
-    prob = lgg_probabilities(model, d, pids, flair_only)
+    prob = lgg_probabilities(model, d, pids, flair_only, neighbours=neighbours)
     return lgg_report_of(prob, d, d.subset(pids), lcc), prob
 
 
@@ -114,7 +138,7 @@ def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
              fold: tuple[int, int] | None = None, modality_dropout: bool = False,
-             dice_per_image: bool = False, dice_empty: bool = False) -> Task:
+             dice_per_image: bool = False, dice_empty: bool = False, context: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
@@ -124,7 +148,10 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     ``k`` of the ``n``-fold patient cross-validation (:func:`data.lgg_cv_split`); the test
     patients stay the same. ``dice_per_image``: the loss's Dice term is
     :func:`dice_loss_per_image` instead of one Dice over the whole batch; ``dice_empty``: that
-    term counts the tumour-free slices too.
+    term counts the tumour-free slices too. ``context``: 2.5-D input, the neighbouring slices'
+    FLAIR as two more channels (:func:`lgg_input`); they share FLAIR's gain, and on 25 % of the
+    samples they are the slice's own FLAIR (:func:`augment.context_dropout`), so that a single
+    slice without neighbours stays in the training distribution.
     """
     if dice_empty and not dice_per_image:
         raise ValueError("dice_empty needs dice_per_image")
@@ -140,14 +167,16 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
         ip = pos[torch.randint(0, len(pos), (n_pos,), generator=g).numpy()]
         ineg = neg[torch.randint(0, len(neg), (n - n_pos,), generator=g).numpy()]
         idx = np.concatenate([ip, ineg])
-        x = torch.from_numpy(d.images[idx]).permute(0, 3, 1, 2).float() / 255.0
+        x = torch.from_numpy(lgg_input(d, idx, context))
         y = torch.from_numpy(d.masks[idx]).float().unsqueeze(1)
         x, y = augment.flips(x, y, g, vertical=False)
         x, y = augment.affine(x, y, g, max_deg=15.0, scale=(0.9, 1.1))
         if channel_gain:
-            x = augment.channel_gain(x, g)
+            x = augment.channel_gain(x, g, share=(0, 1, 2, 1, 1) if context else None)
         if modality_dropout:
-            x = augment.modality_dropout(x, g)
+            x = torch.cat([augment.modality_dropout(x[:, :3], g), x[:, 3:]], 1)
+        if context:
+            x = augment.context_dropout(x, g, first=3)
         return augment.intensity(x, g, 0.1, 0.05), y
 
     loss = partial(bce_dice, dice=partial(dice_loss_per_image, empty=dice_empty)) if dice_per_image else bce_dice
@@ -157,7 +186,8 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
                 f"val {len(sp.val)} / test {len(sp.test)} patients"
                 + ("" if fold is None else f" (cross-validation fold {fold[0]} of {fold[1]})"),
                 {"test_flair_only": lambda m: lgg_scores(m, d, sp.test, flair_only=True)[0],
-                 "test_lcc": lambda m: lgg_scores(m, d, sp.test, lcc=True)[0]})
+                 "test_lcc": lambda m: lgg_scores(m, d, sp.test, lcc=True)[0],
+                 **({"test_single_slice": lambda m: lgg_scores(m, d, sp.test, neighbours=False)[0]} if context else {})})
 
 
 def em_task(data_root: str | None = None, crop: int = 128) -> Task:

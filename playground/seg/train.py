@@ -36,7 +36,7 @@ import torch
 from tqdm import tqdm
 
 from playground import distributed, weights
-from playground.seg.tasks import TASKS, WEIGHT_NAMES
+from playground.seg.tasks import LGG_CONTEXT_CHANNELS, TASKS, WEIGHT_NAMES
 from playground.seg.unet import CONFIGS, UNet
 
 DEFAULTS = {  # steps, batch, lr, minutes: sized for ~15-25 minutes on one busy CPU core
@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dice-empty", action="store_true",
                    help="with --dice-per-image: the tumour-free slices count in that mean too, so any "
                         "predicted mass on them costs")
+    p.add_argument("--context", action="store_true",
+                   help="LGG only: 2.5-D input, the FLAIR of the slices below and above as two more channels "
+                        "(tasks.lgg_input); on 25 %% of the samples they are the slice's own FLAIR")
     p.add_argument("--fold", type=int, default=None,
                    help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
     p.add_argument("--folds", type=int, default=5)
@@ -169,20 +172,24 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--dice-per-image applies to --task lgg only")
     if args.dice_empty and not args.dice_per_image:
         raise SystemExit("--dice-empty needs --dice-per-image")
+    if args.context and args.task != "lgg":
+        raise SystemExit("--context applies to --task lgg only")
     opts = {**({"channel_gain": True} if args.channel_gain else {}),
             **({"modality_dropout": True} if args.modality_dropout else {}),
             **({"fold": (args.fold, args.folds)} if args.fold is not None else {}),
             **({"dice_per_image": True} if args.dice_per_image else {}),
-            **({"dice_empty": True} if args.dice_empty else {})}
+            **({"dice_empty": True} if args.dice_empty else {}),
+            **({"context": True} if args.context else {})}
     task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
 
     # ---- model --------------------------------------------------------------------------------
     cfg = CONFIGS[args.task]
-    if args.base is not None or args.depth is not None or args.input_norm:
+    if args.base is not None or args.depth is not None or args.input_norm or args.context:
         cfg = dataclasses.replace(cfg, base=args.base or cfg.base, depth=args.depth or cfg.depth,
-                                  input_norm=args.input_norm or cfg.input_norm)
+                                  input_norm=args.input_norm or cfg.input_norm,
+                                  in_channels=LGG_CONTEXT_CHANNELS if args.context else cfg.in_channels)
     core = UNet(cfg).to(memory_format=torch.channels_last)
     model = distributed.wrap(core, ctx)
     opt = torch.optim.AdamW(model.parameters(), lr=hp["lr"], weight_decay=1e-4)
@@ -213,7 +220,9 @@ def main(argv: list[str] | None = None) -> None:
               else "BCE + soft Dice per tumour slice" if args.dice_per_image else "BCE + soft Dice",
               "augment": AUGMENT[args.task] + (" + per-channel gain [0.25, 1.5] on half" if args.channel_gain else "")
               + (" + FLAIR copied into all channels on 20 %, into post-contrast on 10 % of the rest"
-                 if args.modality_dropout else "")}
+                 if args.modality_dropout else "")
+              + (" + slice context: FLAIR below/above as channels 4-5, the slice's own on 25 %"
+                 if args.context else "")}
     curves: dict[str, list] = {"step": [], "loss": [], "val_step": [], "val": []}
 
     def save(metrics: dict, complete: bool, steps_done: int, seconds: float,
