@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -191,6 +192,11 @@ def test_paired_comparison_of_two_recipes() -> None:
     assert -0.1 - 1e-9 <= r["ci95"][0] < r["mean_diff"] < r["ci95"][1] <= 0.2 + 1e-9  # resamples of (0.2, 0, -0.1)
     up = crossval.paired({k: v + 0.05 for k, v in b.items()}, b)
     assert up["ci95"][0] == pytest.approx(0.05) and up["wins"] == 4  # a uniform gain has no spread
+    assert r["sign_p"] == 1.0 and up["sign_p"] == pytest.approx(2 / 16)  # 1 win 1 loss; 4 of 4 wins: 2 * 1/2^4
+    assert crossval.sign_test(28, 9) == pytest.approx(2 * sum(math.comb(37, i) for i in range(10)) / 2**37)
+    assert crossval.sign_test(0, 0) == 1.0 and crossval.sign_test(3, 3) == 1.0
+    with pytest.raises(ValueError, match=">= 0"):
+        crossval.sign_test(-1, 2)
     with pytest.raises(ValueError, match="no patient"):
         crossval.paired({"x": 1.0}, {"y": 1.0})
     with pytest.raises(SystemExit, match="do not combine"):

@@ -10,7 +10,8 @@ Train the folds first (each one a normal training run on :func:`data.lgg_cv_spli
 
 (``runs/lgg_cv``: the same without ``--modality-dropout``. ``runs/lgg_ema``: with ``--threads 1
 --max-minutes 50 --eval-every 1000 --ema 0.998 --raw-name seg_unet_lgg_rawcv$k``, two folds at a
-time, so the one run gives both the weight average and the last weights.)
+time, so the one run gives both the weight average and the last weights. ``runs/lgg_ctx``: the
+same plus ``--context``, the 2.5-D input; ``runs/lgg_ctx/run.sh``.)
 
 Then this command scores every fold model on the patients it never saw: its own validation fold
 (the five folds together cover every non-test patient once) and the 10 test patients. It prints
@@ -22,6 +23,9 @@ Then this command scores every fold model on the patients it never saw: its own 
 
 ``--flair-only`` scores every slice with FLAIR copied into all three channels (what the app does
 with a greyscale upload).
+
+``--single-slice``: models trained with slice context (``train --context``, 2.5-D) get each
+slice's own FLAIR in place of its neighbours', as the app's single-slice upload does.
 
 ``--lcc`` scores each patient's largest 3-D component only
 (:func:`postprocess.volume_largest_component`), the volume post-processing of the published
@@ -46,6 +50,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import time
 from pathlib import Path
 
@@ -59,12 +64,15 @@ from playground.seg.tasks import lgg_probabilities, lgg_report_of, lgg_scores
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
            data_root: str | None = None, flair_only: bool = False, lcc: bool = False,
-           only: tuple[int, ...] | None = None, d: data.LGGData | None = None) -> dict:
+           only: tuple[int, ...] | None = None, d: data.LGGData | None = None,
+           neighbours: bool = True) -> dict:
     """Score the ``folds`` fold models in ``assets_dir``; return the figures (see the module doc).
 
     ``lcc``: score each patient's largest 3-D component only (:func:`postprocess.volume_largest_component`).
     ``only``: score these folds alone (a pilot); the "cross-validated" figures then cover their
-    patients only. ``d``: the LGG slices, already loaded (else loaded from ``data_root``)."""
+    patients only. ``d``: the LGG slices, already loaded (else loaded from ``data_root``).
+    ``neighbours=False``: models with slice context get each slice's own FLAIR as its neighbours
+    (a single uploaded slice; :func:`tasks.lgg_input`)."""
     ks = tuple(range(folds)) if only is None else tuple(sorted(set(only)))
     if not ks or not all(0 <= k < folds for k in ks):
         raise ValueError(f"folds to score must be in 0..{folds - 1}, got {only}")
@@ -76,8 +84,8 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in ks:
         sp = data.lgg_cv_split(patients, k, folds)
         model, meta = load_unet(f"{prefix}{k}", assets_dir)
-        val, _ = lgg_scores(model, d, sp.val, flair_only, lcc)
-        tst, prob_test = lgg_scores(model, d, test, flair_only, lcc)
+        val, _ = lgg_scores(model, d, sp.val, flair_only, lcc, neighbours)
+        tst, prob_test = lgg_scores(model, d, test, flair_only, lcc, neighbours)
         test_probs.append(prob_test)
         pooled.update(val["patient_dice"])
         rows.append({"fold": k, "n_val_patients": len(sp.val), "val_patient_dice": val["patient_dice_3d"],
@@ -102,11 +110,13 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
 def paired(a: dict[str, float], b: dict[str, float], n_boot: int = 10_000, seed: int = 0) -> dict:
     """Paired comparison of two per-patient Dice maps over their common patients: ``a - b``.
 
-    Returns ``{"n", "mean_a", "mean_b", "mean_diff", "wins", "losses", "ties", "ci95"}``:
+    Returns ``{"n", "mean_a", "mean_b", "mean_diff", "wins", "losses", "ties", "ci95", "sign_p"}``:
     ``mean_diff = mean_p (a_p - b_p)``; ``wins``/``losses``: patients with ``a_p > b_p`` /
     ``a_p < b_p``; ``ci95``: the 2.5 and 97.5 percentiles of the mean difference over ``n_boot``
     bootstrap resamples of the patients (a recipe change whose interval holds 0 is not shown to
-    help)."""
+    help); ``sign_p``: the two-sided exact sign test of the wins against the losses (ties
+    dropped), ``min(1, 2 * P(X <= min(wins, losses)))`` for ``X ~ Binomial(wins + losses, 1/2)``:
+    it asks whether most patients move one way, whatever the size of the moves."""
     common = sorted(a.keys() & b.keys())
     if not common:
         raise ValueError("the two per-patient maps share no patient")
@@ -115,7 +125,17 @@ def paired(a: dict[str, float], b: dict[str, float], n_boot: int = 10_000, seed:
     return {"n": len(common), "mean_a": float(np.mean([a[p] for p in common])),
             "mean_b": float(np.mean([b[p] for p in common])), "mean_diff": float(diff.mean()),
             "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()), "ties": int((diff == 0).sum()),
-            "ci95": (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5)))}
+            "ci95": (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
+            "sign_p": sign_test(int((diff > 0).sum()), int((diff < 0).sum()))}
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test: ``min(1, 2 * sum_{i <= k} C(n, i) / 2^n)`` with ``n = wins +
+    losses`` and ``k = min(wins, losses)``; 1.0 when ``n = 0``."""
+    if wins < 0 or losses < 0:
+        raise ValueError(f"wins and losses must be >= 0, got {wins} and {losses}")
+    n, k = wins + losses, min(wins, losses)
+    return 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
 
 
 SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16, 48), "lcc": (False, True)}
@@ -132,12 +152,13 @@ def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, slices
 
 def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
           data_root: str | None = None, flair_only: bool = False,
-          grid: dict[str, tuple] = SWEEP, also: tuple[tuple[Path, str], ...] = ()) -> dict:
+          grid: dict[str, tuple] = SWEEP, also: tuple[tuple[Path, str], ...] = (),
+          neighbours: bool = True) -> dict:
     """Out-of-fold per-patient 3-D Dice of every post-processing candidate, and the nested estimate.
 
     ``also``: more ``(dir, prefix)`` fold models; fold ``k``'s probability is then the mean over
     ``prefix{k}`` in ``assets_dir`` and every ``also`` member (a per-fold ensemble, each member
-    trained without fold ``k``).
+    trained without fold ``k``). ``neighbours``: as in :func:`report`.
 
     Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
     "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
@@ -153,7 +174,7 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         models = [load_unet(f"{pre}{k}", where)[0] for where, pre in ((assets_dir, prefix), *also)]
         idx = d.subset(val)
         for tta in grid["tta"]:
-            prob = np.mean([lgg_probabilities(m, d, val, flair_only, tta) for m in models], axis=0)
+            prob = np.mean([lgg_probabilities(m, d, val, flair_only, tta, neighbours) for m in models], axis=0)
             for t, a, lcc in itertools.product(grid["threshold"], grid["min_area"], grid["lcc"]):
                 scores.setdefault((tta, t, a, lcc), {}).update(
                     _patient_dice(prob, d.masks[idx], d.patients[idx], d.slices[idx], t, a, lcc))
@@ -182,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--flair-only", action="store_true", help="FLAIR copied into all 3 channels (a greyscale upload)")
     p.add_argument("--lcc", action="store_true",
                    help="score each patient's largest 3-D component only (the published pipeline's step)")
+    p.add_argument("--single-slice", action="store_true",
+                   help="models with slice context (train --context) see no neighbours: each slice's own "
+                        "FLAIR instead, as for one uploaded slice")
     p.add_argument("--sweep", action="store_true",
                    help="score the post-processing candidates out of fold, with a nested choice")
     p.add_argument("--also", nargs="+", default=[], metavar="DIR/PREFIX",
@@ -201,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     t0 = time.time()
     if args.sweep:
-        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, also=also)
+        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, also=also,
+                  neighbours=not args.single_slice)
         if also:
             print(f"each fold: mean probability of {1 + len(also)} models ({args.dir}/{args.prefix}, "
                   + ", ".join(args.also) + ")")
@@ -215,9 +240,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     only = None if args.only is None else tuple(args.only)
     d = data.load_lgg(args.data_dir)  # loaded once, also for --against
-    r = report(Path(args.dir), args.folds, args.prefix, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d)
+    r = report(Path(args.dir), args.folds, args.prefix, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d,
+               neighbours=not args.single_slice)
     if args.flair_only:
         print("FLAIR copied into all 3 channels (what the app does with a greyscale upload)")
+    if args.single_slice:
+        print("no slice context: each slice's own FLAIR as its neighbours (one uploaded slice)")
     if args.lcc:
         print("each patient's largest 3-D component only (the published pipeline's post-processing)")
     print(f"{'fold':>4} {'val patients':>12} {'val Dice':>9} {'val FP':>7} {'test Dice':>9} {'minutes':>8}")
@@ -232,13 +260,15 @@ def main(argv: list[str] | None = None) -> None:
           f"{len(r['folds'])} fold models {r['test_ensemble']['patient_dice_3d']:.3f}")
     if args.against:
         ref = Path(args.against)
-        other = report(ref.parent, args.folds, ref.name, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d)
+        other = report(ref.parent, args.folds, ref.name, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d,
+                       neighbours=not args.single_slice)
         r["paired_against"] = {"models": args.against,
                                **paired(r["cv_patient_dice_each"], other["cv_patient_dice_each"])}
         c = r["paired_against"]
         print(f"paired against {args.against} over {c['n']} patients: {c['mean_a']:.3f} vs {c['mean_b']:.3f}, "
               f"difference {c['mean_diff']:+.3f} (95 % bootstrap interval {c['ci95'][0]:+.3f} to "
-              f"{c['ci95'][1]:+.3f}); better on {c['wins']}, worse on {c['losses']} patients")
+              f"{c['ci95'][1]:+.3f}); better on {c['wins']}, worse on {c['losses']} patients "
+              f"(sign test p = {c['sign_p']:.3g})")
     print(json.dumps(r, indent=1))
     print(f"evaluated in {time.time() - t0:.1f} s")
 
