@@ -34,6 +34,9 @@ def test_lgg_input_adds_the_neighbouring_flair() -> None:
     flair = plain[:, 1]  # idx is in slice order: the neighbours are the rows before and after
     assert np.array_equal(ctx[1:, 3], flair[:-1]) and np.array_equal(ctx[:-1, 4], flair[1:])
     assert np.array_equal(ctx[0, 3], flair[0]) and np.array_equal(ctx[-1, 4], flair[-1])  # the ends
+    below, above = data.slice_neighbours(d.patients, d.slices)
+    assert d.neighbours is d.neighbours  # computed once per LGGData
+    assert np.array_equal(d.neighbours[0], below) and np.array_equal(d.neighbours[1], above)
     single = lgg_input(d, idx, context=True, neighbours=False)
     assert np.array_equal(single[:, 3], flair) and np.array_equal(single[:, 4], flair)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,11 @@ class LGGData:
     slices: np.ndarray  # (N,) slice number
     files: list[str]
     data_hash: str
+
+    @cached_property
+    def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`slice_neighbours` of these slices, computed once."""
+        return slice_neighbours(self.patients, self.slices)
 
     def subset(self, pids: tuple[str, ...]) -> np.ndarray:
         """Indices of the slices of ``pids``, ordered by patient then slice."""

@@ -94,7 +94,7 @@ def lgg_input(d: data.LGGData, idx: np.ndarray, context: bool = False,
     if not context:
         return x
     if neighbours:
-        below, above = data.slice_neighbours(d.patients, d.slices)
+        below, above = d.neighbours
         ctx = np.stack([d.images[below[idx], :, :, 1], d.images[above[idx], :, :, 1]], 1).astype(np.float32) / 255.0
     else:
         ctx = np.repeat(x[:, 1:2], 2, axis=1)
