@@ -90,6 +90,36 @@ def test_sweep_also_scores_the_per_fold_ensemble(tiny_fold_models) -> None:  # n
         crossval.main(["--dir", str(tiny_fold_models), "--also", f"{tiny_fold_models}/alt"])
 
 
+def test_sweep_cache_gives_the_same_scores_and_is_reused(tiny_fold_models, tmp_path) -> None:  # noqa: ANN001
+    from playground.seg import crossval, data, postprocess
+    from playground.seg.inference import load_unet
+    from playground.seg.tasks import lgg_input_for
+
+    grid = {"tta": (False, True), "threshold": (0.4, 0.5), "min_area": (0,), "lcc": (False, True)}
+    plain = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
+    cache = tmp_path / "cache"
+    first = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, cache=cache)
+    files = sorted(cache.iterdir())
+    assert len(files) == 4  # two folds, a plain and a mirrored pass each
+    stamps = [f.stat().st_mtime_ns for f in files]
+    again = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, cache=cache)
+    assert [f.stat().st_mtime_ns for f in sorted(cache.iterdir())] == stamps  # read, not rewritten
+    for r in (first, again):
+        assert [c["patient_dice"] for c in r["candidates"]] == [c["patient_dice"] for c in plain["candidates"]]
+    d = data.load_lgg()
+    val = data.lgg_cv_split(list(d.patients), 0, 2).val
+    p, q = crossval.member_probabilities(tiny_fold_models, "cv0", d, val, cache=cache)
+    model = load_unet("cv0", tiny_fold_models)[0]
+    np.testing.assert_allclose((p + q) / 2, postprocess.flip_tta_prob(model, lgg_input_for(model, d, val), 32),
+                               atol=1e-6)
+    grey = crossval.member_probabilities(tiny_fold_models, "cv0", d, val, flair_only=True, cache=cache)
+    assert len(list(cache.iterdir())) == 6 and not np.array_equal(grey[0], p)  # another key per input mode
+    with pytest.raises(SystemExit, match="--cache needs --sweep"):
+        crossval.main(["--dir", str(tiny_fold_models), "--cache", str(cache)])
+    with pytest.raises(SystemExit, match=r"--thresholds must each lie in \(0, 1\)"):
+        crossval.main(["--dir", str(tiny_fold_models), "--sweep", "--thresholds", "0.5", "1.5"])
+
+
 def test_refresh_bn_sets_the_plain_mean_of_the_batches() -> None:
     from playground.seg.train import refresh_bn
 

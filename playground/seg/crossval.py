@@ -43,11 +43,15 @@ per-patient difference (:func:`paired`), the fair way to compare two recipes on 
 
 ``--sweep --also DIR/PREFIX ...`` does the same for a per-fold ensemble: fold ``k``'s
 probabilities are averaged over ``--dir``'s model and each ``DIR/PREFIX{k}``.
+``--thresholds T ...`` replaces the sweep's thresholds. ``--cache DIR`` keeps every model's
+probabilities (plain and mirrored pass, :func:`member_probabilities`), so sweeping other
+ensembles of the same models runs no model twice.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -59,7 +63,7 @@ import torch
 
 from playground.seg import data, metrics, postprocess
 from playground.seg.inference import load_unet
-from playground.seg.tasks import lgg_probabilities, lgg_report_of, lgg_scores
+from playground.seg.tasks import lgg_input_for, lgg_report_of, lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
@@ -150,15 +154,40 @@ def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, slices
             for pid in sorted(set(patients.tolist()))}
 
 
+def member_probabilities(where: Path, name: str, d: data.LGGData, pids: tuple[str, ...],
+                         flair_only: bool = False, neighbours: bool = True,
+                         cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(plain, mirrored) tumour probabilities (N, H, W) of model ``where/name`` on ``pids``' slices.
+
+    Their mean is :func:`postprocess.flip_tta_prob`'s TTA probability. ``cache``: a folder where
+    they are kept as ``.npy`` (float32, so scores are identical), keyed by the weights' sha256,
+    the patients and the input mode, so a sweep over other ensembles does not run a model twice."""
+    model, meta = load_unet(name, where)
+    key = hashlib.sha256(json.dumps([meta.get("weights_sha256"), list(pids), flair_only, neighbours])
+                         .encode()).hexdigest()[:16]
+    files = None if cache is None else (cache / f"{name}-{key}-p.npy", cache / f"{name}-{key}-q.npy")
+    if files is not None and all(f.exists() for f in files):
+        return np.load(files[0]), np.load(files[1])
+    x = torch.as_tensor(lgg_input_for(model, d, pids, flair_only, neighbours), dtype=torch.float32)
+    plain = metrics.binary_prob(metrics.predict_logits(model, x, 32))
+    mirrored = np.ascontiguousarray(metrics.binary_prob(metrics.predict_logits(model, x.flip(-1), 32))[..., ::-1])
+    if files is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(files[0], plain.astype(np.float32))
+        np.save(files[1], mirrored.astype(np.float32))
+    return plain, mirrored
+
+
 def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
           data_root: str | None = None, flair_only: bool = False,
           grid: dict[str, tuple] = SWEEP, also: tuple[tuple[Path, str], ...] = (),
-          neighbours: bool = True) -> dict:
+          neighbours: bool = True, cache: Path | None = None) -> dict:
     """Out-of-fold per-patient 3-D Dice of every post-processing candidate, and the nested estimate.
 
     ``also``: more ``(dir, prefix)`` fold models; fold ``k``'s probability is then the mean over
     ``prefix{k}`` in ``assets_dir`` and every ``also`` member (a per-fold ensemble, each member
-    trained without fold ``k``). ``neighbours``: as in :func:`report`.
+    trained without fold ``k``). ``neighbours``: as in :func:`report`. ``cache``: as in
+    :func:`member_probabilities`.
 
     Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
     "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
@@ -171,10 +200,11 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
     for k in range(folds):
         val = data.lgg_cv_split(patients, k, folds).val
         fold_of.update({p: k for p in val})
-        models = [load_unet(f"{pre}{k}", where)[0] for where, pre in ((assets_dir, prefix), *also)]
+        members = [member_probabilities(where, f"{pre}{k}", d, val, flair_only, neighbours, cache)
+                   for where, pre in ((assets_dir, prefix), *also)]
         idx = d.subset(val)
         for tta in grid["tta"]:
-            prob = np.mean([lgg_probabilities(m, d, val, flair_only, tta, neighbours) for m in models], axis=0)
+            prob = np.mean([(p + q) / 2 if tta else p for p, q in members], axis=0)
             for t, a, lcc in itertools.product(grid["threshold"], grid["min_area"], grid["lcc"]):
                 scores.setdefault((tta, t, a, lcc), {}).update(
                     _patient_dice(prob, d.masks[idx], d.patients[idx], d.slices[idx], t, a, lcc))
@@ -211,22 +241,30 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--also", nargs="+", default=[], metavar="DIR/PREFIX",
                    help="with --sweep: average each fold's probabilities with these fold models too "
                         "(DIR/PREFIX{k}.pt; a per-fold ensemble)")
+    p.add_argument("--thresholds", type=float, nargs="+", default=list(SWEEP["threshold"]), metavar="T",
+                   help="with --sweep: the probability thresholds to try (each in (0, 1))")
+    p.add_argument("--cache", default=None, metavar="DIR",
+                   help="with --sweep: keep each model's probabilities here and reuse them")
     p.add_argument("--only", type=int, nargs="+", default=None, metavar="K",
                    help="score only these folds (a pilot trained on some folds)")
     p.add_argument("--against", default=None, metavar="DIR/PREFIX",
                    help="also score these fold models the same way and print the paired per-patient "
                         "difference (this run minus them) with a bootstrap 95%% interval")
     args = p.parse_args(argv)
-    if args.also and not args.sweep:
-        raise SystemExit("--also needs --sweep")
+    for flag, given in (("--also", args.also), ("--cache", args.cache)):
+        if given and not args.sweep:
+            raise SystemExit(f"{flag} needs --sweep")
     if (args.against or args.only) and args.sweep:
         raise SystemExit("--against and --only do not combine with --sweep")
+    if not all(0 < t < 1 for t in args.thresholds):
+        raise SystemExit(f"--thresholds must each lie in (0, 1), got {args.thresholds}")
     also = tuple((Path(a).parent, Path(a).name) for a in args.also)
     torch.set_num_threads(args.threads)
     t0 = time.time()
     if args.sweep:
-        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, also=also,
-                  neighbours=not args.single_slice)
+        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only,
+                  grid={**SWEEP, "threshold": tuple(args.thresholds)}, also=also,
+                  neighbours=not args.single_slice, cache=None if args.cache is None else Path(args.cache))
         if also:
             print(f"each fold: mean probability of {1 + len(also)} models ({args.dir}/{args.prefix}, "
                   + ", ".join(args.also) + ")")

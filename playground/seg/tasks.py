@@ -101,6 +101,18 @@ def lgg_input(d: data.LGGData, idx: np.ndarray, context: bool = False,
     return np.concatenate([x, ctx], axis=1)
 
 
+def lgg_input_for(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
+                  flair_only: bool = False, neighbours: bool = True) -> np.ndarray:
+    """:func:`lgg_input` of ``pids``' slices as ``model`` takes it: with slice context when it has
+    :data:`LGG_CONTEXT_CHANNELS` input channels. ``flair_only``: FLAIR (channel 1) copied into the
+    three sequence channels, as the app does with a greyscale upload."""
+    context = getattr(getattr(model, "cfg", None), "in_channels", 3) == LGG_CONTEXT_CHANNELS
+    x = lgg_input(d, d.subset(pids), context, neighbours)
+    if flair_only:
+        x[:, [0, 2]] = x[:, 1:2]
+    return x
+
+
 def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
                       flair_only: bool = False, tta: bool = False, neighbours: bool = True) -> np.ndarray:
     """Tumour probabilities (N, H, W) of the slices of ``pids``, ordered as ``d.subset(pids)``.
@@ -109,10 +121,7 @@ def lgg_probabilities(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, 
     with a greyscale upload. ``tta``: average with the mirrored slice
     (:func:`postprocess.flip_tta_prob`). A model with :data:`LGG_CONTEXT_CHANNELS` input channels
     gets the neighbouring slices' FLAIR too (:func:`lgg_input`; ``neighbours=False``: its own)."""
-    context = getattr(getattr(model, "cfg", None), "in_channels", 3) == LGG_CONTEXT_CHANNELS
-    x = lgg_input(d, d.subset(pids), context, neighbours)
-    if flair_only:
-        x[:, [0, 2]] = x[:, 1:2]
+    x = lgg_input_for(model, d, pids, flair_only, neighbours)
     if tta:
         return postprocess.flip_tta_prob(model, x, batch=32)
     return metrics.binary_prob(metrics.predict_logits(model, x, batch=32))
