@@ -120,6 +120,25 @@ def test_sweep_cache_gives_the_same_scores_and_is_reused(tiny_fold_models, tmp_p
         crossval.main(["--dir", str(tiny_fold_models), "--sweep", "--thresholds", "0.5", "1.5"])
 
 
+def test_sweep_against_pairs_the_nested_scores(tiny_fold_models, tmp_path, capsys) -> None:  # noqa: ANN001
+    from playground.seg import crossval
+    from tests.conftest import save_tiny_models
+
+    save_tiny_models(tiny_fold_models, "alt", (10, 11))
+    d, cache = str(tiny_fold_models), str(tmp_path / "cache")
+    crossval.main(["--dir", d, "--prefix", "cv", "--folds", "2", "--threads", "1", "--sweep", "--thresholds", "0.5",
+                   "--cache", cache, "--also", f"{d}/alt", "--against", f"{d}/cv"])
+    out = capsys.readouterr().out
+    grid = {**crossval.SWEEP, "threshold": (0.5,)}
+    both = crossval.sweep(tiny_fold_models, 2, "cv", grid=grid, also=((tiny_fold_models, "alt"),), cache=tmp_path / "cache")
+    alone = crossval.sweep(tiny_fold_models, 2, "cv", grid=grid, cache=tmp_path / "cache")
+    c = crossval.paired(both["patient_dice"], alone["patient_dice"])
+    assert f"nested (choice made on the other folds): {both['nested_cv_patient_dice']:.3f}" in out
+    assert (f"paired against {d}/cv (nested the same way) over {c['n']} patients: {c['mean_a']:.3f} vs "
+            f"{c['mean_b']:.3f}, difference {c['mean_diff']:+.3f}") in out
+    assert c["n"] == len(both["fold_of"]) and c["mean_a"] != c["mean_b"]
+
+
 def test_refresh_bn_sets_the_plain_mean_of_the_batches() -> None:
     from playground.seg.train import refresh_bn
 

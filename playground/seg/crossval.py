@@ -45,7 +45,8 @@ per-patient difference (:func:`paired`), the fair way to compare two recipes on 
 probabilities are averaged over ``--dir``'s model and each ``DIR/PREFIX{k}``.
 ``--thresholds T ...`` replaces the sweep's thresholds. ``--cache DIR`` keeps every model's
 probabilities (plain and mirrored pass, :func:`member_probabilities`), so sweeping other
-ensembles of the same models runs no model twice.
+ensembles of the same models runs no model twice. With ``--sweep``, ``--against DIR/PREFIX``
+sweeps those fold models alone the same way and pairs the two nested per-patient Dice maps.
 """
 
 from __future__ import annotations
@@ -222,6 +223,14 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
             "nested_choices": choices, "patient_dice": nested, "fold_of": fold_of}
 
 
+def print_paired(c: dict, against: str) -> None:
+    """Print one :func:`paired` comparison (this run minus ``against``) on one line."""
+    print(f"paired against {against} over {c['n']} patients: {c['mean_a']:.3f} vs {c['mean_b']:.3f}, "
+          f"difference {c['mean_diff']:+.3f} (95 % bootstrap interval {c['ci95'][0]:+.3f} to "
+          f"{c['ci95'][1]:+.3f}); better on {c['wins']}, worse on {c['losses']} patients "
+          f"(sign test p = {c['sign_p']:.3g})")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the cross-validation report as a table and JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -254,17 +263,18 @@ def main(argv: list[str] | None = None) -> None:
     for flag, given in (("--also", args.also), ("--cache", args.cache)):
         if given and not args.sweep:
             raise SystemExit(f"{flag} needs --sweep")
-    if (args.against or args.only) and args.sweep:
-        raise SystemExit("--against and --only do not combine with --sweep")
+    if args.only and args.sweep:
+        raise SystemExit("--only does not combine with --sweep")
     if not all(0 < t < 1 for t in args.thresholds):
         raise SystemExit(f"--thresholds must each lie in (0, 1), got {args.thresholds}")
     also = tuple((Path(a).parent, Path(a).name) for a in args.also)
     torch.set_num_threads(args.threads)
     t0 = time.time()
     if args.sweep:
-        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only,
-                  grid={**SWEEP, "threshold": tuple(args.thresholds)}, also=also,
-                  neighbours=not args.single_slice, cache=None if args.cache is None else Path(args.cache))
+        grid = {**SWEEP, "threshold": tuple(args.thresholds)}
+        cache = None if args.cache is None else Path(args.cache)
+        r = sweep(Path(args.dir), args.folds, args.prefix, args.data_dir, args.flair_only, grid=grid, also=also,
+                  neighbours=not args.single_slice, cache=cache)
         if also:
             print(f"each fold: mean probability of {1 + len(also)} models ({args.dir}/{args.prefix}, "
                   + ", ".join(args.also) + ")")
@@ -274,6 +284,11 @@ def main(argv: list[str] | None = None) -> None:
                   f"{c['cv_patient_dice']:8.3f}")
         print(f"nested (choice made on the other folds): {r['nested_cv_patient_dice']:.3f}; "
               f"choices {r['nested_choices']}")
+        if args.against:
+            ref = Path(args.against)
+            other = sweep(ref.parent, args.folds, ref.name, args.data_dir, args.flair_only, grid=grid,
+                          neighbours=not args.single_slice, cache=cache)
+            print_paired(paired(r["patient_dice"], other["patient_dice"]), f"{args.against} (nested the same way)")
         print(f"evaluated in {time.time() - t0:.1f} s")
         return
     only = None if args.only is None else tuple(args.only)
@@ -302,11 +317,7 @@ def main(argv: list[str] | None = None) -> None:
                        neighbours=not args.single_slice)
         r["paired_against"] = {"models": args.against,
                                **paired(r["cv_patient_dice_each"], other["cv_patient_dice_each"])}
-        c = r["paired_against"]
-        print(f"paired against {args.against} over {c['n']} patients: {c['mean_a']:.3f} vs {c['mean_b']:.3f}, "
-              f"difference {c['mean_diff']:+.3f} (95 % bootstrap interval {c['ci95'][0]:+.3f} to "
-              f"{c['ci95'][1]:+.3f}); better on {c['wins']}, worse on {c['losses']} patients "
-              f"(sign test p = {c['sign_p']:.3g})")
+        print_paired(r["paired_against"], args.against)
     print(json.dumps(r, indent=1))
     print(f"evaluated in {time.time() - t0:.1f} s")
 
