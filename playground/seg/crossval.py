@@ -162,9 +162,12 @@ def member_probabilities(where: Path, name: str, d: data.LGGData, pids: tuple[st
 
     Their mean is :func:`postprocess.flip_tta_prob`'s TTA probability. ``cache``: a folder where
     they are kept as ``.npy`` (float32, so scores are identical), keyed by the weights' sha256,
-    the patients and the input mode, so a sweep over other ensembles does not run a model twice."""
+    the patients, a checksum of their slices and the input mode, so a sweep over other ensembles
+    does not run a model twice."""
     model, meta = load_unet(name, where)
-    key = hashlib.sha256(json.dumps([meta.get("weights_sha256"), list(pids), flair_only, neighbours])
+    idx = d.subset(pids)
+    seen = [int(d.images[idx].sum(dtype=np.int64)), int(d.masks[idx].sum(dtype=np.int64))]  # the data read
+    key = hashlib.sha256(json.dumps([meta.get("weights_sha256"), list(pids), seen, flair_only, neighbours])
                          .encode()).hexdigest()[:16]
     files = None if cache is None else (cache / f"{name}-{key}-p.npy", cache / f"{name}-{key}-q.npy")
     if files is not None and all(f.exists() for f in files):
