@@ -165,16 +165,16 @@ def member_probabilities(where: Path, name: str, d: data.LGGData, pids: tuple[st
     the patients, a checksum of their slices and the input mode, so a sweep over other ensembles
     does not run a model twice."""
     model, meta = load_unet(name, where)
-    idx = d.subset(pids)
-    seen = [int(d.images[idx].sum(dtype=np.int64)), int(d.masks[idx].sum(dtype=np.int64))]  # the data read
-    key = hashlib.sha256(json.dumps([meta.get("weights_sha256"), list(pids), seen, flair_only, neighbours])
-                         .encode()).hexdigest()[:16]
-    files = None if cache is None else (cache / f"{name}-{key}-p.npy", cache / f"{name}-{key}-q.npy")
-    if files is not None and all(f.exists() for f in files):
-        return np.load(files[0]), np.load(files[1])
-    x = torch.as_tensor(lgg_input_for(model, d, pids, flair_only, neighbours), dtype=torch.float32)
-    plain = metrics.binary_prob(metrics.predict_logits(model, x, 32))
-    mirrored = np.ascontiguousarray(metrics.binary_prob(metrics.predict_logits(model, x.flip(-1), 32))[..., ::-1])
+    files = None
+    if cache is not None:
+        idx = d.subset(pids)
+        seen = [int(d.images[idx].sum(dtype=np.int64)), int(d.masks[idx].sum(dtype=np.int64))]  # the data read
+        key = hashlib.sha256(json.dumps([meta.get("weights_sha256"), list(pids), seen, flair_only, neighbours])
+                             .encode()).hexdigest()[:16]
+        files = (cache / f"{name}-{key}-p.npy", cache / f"{name}-{key}-q.npy")
+        if all(f.exists() for f in files):
+            return np.load(files[0]), np.load(files[1])
+    plain, mirrored = postprocess.flip_pair_prob(model, lgg_input_for(model, d, pids, flair_only, neighbours), 32)
     if files is not None:
         cache.mkdir(parents=True, exist_ok=True)
         np.save(files[0], plain.astype(np.float32))

@@ -61,11 +61,20 @@ def binarize(prob: np.ndarray, threshold: float = 0.5, min_area: int = 0) -> np.
 
 
 @torch.no_grad()
-def flip_tta_prob(model: torch.nn.Module, x: np.ndarray | torch.Tensor, batch: int = 16) -> np.ndarray:
-    """Sigmoid probabilities (N, H, W), averaged over ``x`` and its horizontal mirror."""
+def flip_pair_prob(model: torch.nn.Module, x: np.ndarray | torch.Tensor,
+                   batch: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Sigmoid probabilities (N, H, W) of ``x`` and, mirrored back, of its horizontal mirror:
+    ``(f(x), flip(f(flip(x))))``."""
     xt = torch.as_tensor(x, dtype=torch.float32)
     p = metrics.binary_prob(metrics.predict_logits(model, xt, batch))
     q = metrics.binary_prob(metrics.predict_logits(model, xt.flip(-1), batch))[..., ::-1]
+    return p, np.ascontiguousarray(q)
+
+
+def flip_tta_prob(model: torch.nn.Module, x: np.ndarray | torch.Tensor, batch: int = 16) -> np.ndarray:
+    """Sigmoid probabilities (N, H, W), averaged over ``x`` and its horizontal mirror
+    (:func:`flip_pair_prob`)."""
+    p, q = flip_pair_prob(model, x, batch)
     return (p + q) / 2
 
 
