@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
 import torch
 
 from playground.seg import augment, data, metrics
+from playground.seg.paired import paired
 
 
 def test_patient_of() -> None:
@@ -154,7 +154,7 @@ def test_crossval_report_scores_each_fold_on_unseen_patients(tiny_fold_models) -
     assert len(r["test_ensemble_patient_dice"]) == data.LGG_N_TEST
     each = r["cv_patient_dice_each"]
     assert len(each) == n_non_test and r["cv_patient_dice"] == pytest.approx(np.mean(list(each.values())))
-    same = crossval.paired(each, each)
+    same = paired(each, each)
     assert same["mean_diff"] == 0.0 and same["ties"] == n_non_test and same["ci95"] == (0.0, 0.0)
     assert all(0.0 <= f["val_fp_rate_empty"] <= 1.0 for f in r["folds"])
     one = crossval.report(tiny_fold_models, folds=2, prefix="cv", only=(1,), d=d)  # a pilot on fold 1, data passed in
@@ -180,28 +180,6 @@ def test_crossval_against_loads_the_data_once_and_pairs_the_two_runs(tiny_fold_m
     assert r["paired_against"]["ties"] == r["paired_against"]["n"] == r["cv_n_patients"]
 
 
-def test_paired_comparison_of_two_recipes() -> None:
-    from playground.seg import crossval
-
-    a = {"p1": 0.9, "p2": 0.8, "p3": 0.5, "only_a": 1.0}
-    b = {"p1": 0.7, "p2": 0.8, "p3": 0.6, "only_b": 0.0}
-    r = crossval.paired(a, b, n_boot=2000)
-    assert r["n"] == 3 and (r["wins"], r["losses"], r["ties"]) == (1, 1, 1)
-    assert r["mean_diff"] == pytest.approx((0.2 + 0.0 - 0.1) / 3)
-    assert r["mean_a"] - r["mean_b"] == pytest.approx(r["mean_diff"])
-    assert -0.1 - 1e-9 <= r["ci95"][0] < r["mean_diff"] < r["ci95"][1] <= 0.2 + 1e-9  # resamples of (0.2, 0, -0.1)
-    up = crossval.paired({k: v + 0.05 for k, v in b.items()}, b)
-    assert up["ci95"][0] == pytest.approx(0.05) and up["wins"] == 4  # a uniform gain has no spread
-    assert r["sign_p"] == 1.0 and up["sign_p"] == pytest.approx(2 / 16)  # 1 win 1 loss; 4 of 4 wins: 2 * 1/2^4
-    assert crossval.sign_test(28, 9) == pytest.approx(2 * sum(math.comb(37, i) for i in range(10)) / 2**37)
-    assert crossval.sign_test(0, 0) == 1.0 and crossval.sign_test(3, 3) == 1.0
-    with pytest.raises(ValueError, match=">= 0"):
-        crossval.sign_test(-1, 2)
-    with pytest.raises(ValueError, match="no patient"):
-        crossval.paired({"x": 1.0}, {"y": 1.0})
-    with pytest.raises(SystemExit, match="does not combine"):
-        crossval.main(["--sweep", "--only", "0"])
-
 
 def test_flair_only_probabilities_copy_flair_into_every_channel() -> None:
     from playground.seg.tasks import lgg_probabilities
@@ -217,3 +195,10 @@ def test_flair_only_probabilities_copy_flair_into_every_channel() -> None:
     got = lgg_probabilities(net, d, pid, flair_only=True)
     assert np.allclose(got, want, atol=1e-6)
     assert not np.allclose(lgg_probabilities(net, d, pid), got, atol=1e-4)  # the colour input differs
+
+
+def test_crossval_refuses_sweep_with_only() -> None:
+    from playground.seg import crossval
+
+    with pytest.raises(SystemExit, match="does not combine"):
+        crossval.main(["--sweep", "--only", "0"])

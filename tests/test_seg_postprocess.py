@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from playground.seg import postprocess
+from playground.seg import nested, postprocess
+from playground.seg.paired import paired
 
 
 def test_remove_small_drops_only_components_below_the_area() -> None:
@@ -46,10 +47,10 @@ def test_flip_tta_is_mirror_equivariant_for_any_model() -> None:
 
 
 def test_sweep_nested_choice_never_sees_the_scored_fold(tiny_fold_models) -> None:  # noqa: ANN001
-    from playground.seg import crossval, data
+    from playground.seg import data
 
     grid = {"tta": (False, True), "threshold": (0.5, 0.7), "min_area": (0,), "lcc": (False, True)}
-    r = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
+    r = nested.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
     d = data.load_lgg()
     assert len(r["candidates"]) == 8
     assert len(r["patient_dice"]) == len(set(d.patients.tolist())) - data.LGG_N_TEST
@@ -75,8 +76,8 @@ def test_sweep_also_scores_the_per_fold_ensemble(tiny_fold_models) -> None:  # n
 
     save_tiny_models(tiny_fold_models, "alt", (10, 11))  # a second member per fold, other weights
     grid = {"tta": (False,), "threshold": (0.5,), "min_area": (0,), "lcc": (False,)}
-    alone = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
-    both = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, also=((tiny_fold_models, "alt"),))
+    alone = nested.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
+    both = nested.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, also=((tiny_fold_models, "alt"),))
     d = data.load_lgg()
     pids = list(d.patients)
     val = data.lgg_cv_split(pids, 1, 2).val
@@ -96,23 +97,23 @@ def test_sweep_cache_gives_the_same_scores_and_is_reused(tiny_fold_models, tmp_p
     from playground.seg.tasks import lgg_input_for
 
     grid = {"tta": (False, True), "threshold": (0.4, 0.5), "min_area": (0,), "lcc": (False, True)}
-    plain = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
+    plain = nested.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid)
     cache = tmp_path / "cache"
-    first = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, cache=cache)
+    first = nested.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, cache=cache)
     files = sorted(cache.iterdir())
     assert len(files) == 4  # two folds, a plain and a mirrored pass each
     stamps = [f.stat().st_mtime_ns for f in files]
-    again = crossval.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, cache=cache)
+    again = nested.sweep(tiny_fold_models, folds=2, prefix="cv", grid=grid, cache=cache)
     assert [f.stat().st_mtime_ns for f in sorted(cache.iterdir())] == stamps  # read, not rewritten
     for r in (first, again):
         assert [c["patient_dice"] for c in r["candidates"]] == [c["patient_dice"] for c in plain["candidates"]]
     d = data.load_lgg()
     val = data.lgg_cv_split(list(d.patients), 0, 2).val
-    p, q = crossval.member_probabilities(tiny_fold_models, "cv0", d, val, cache=cache)
+    p, q = nested.member_probabilities(tiny_fold_models, "cv0", d, val, cache=cache)
     model = load_unet("cv0", tiny_fold_models)[0]
     np.testing.assert_allclose((p + q) / 2, postprocess.flip_tta_prob(model, lgg_input_for(model, d, val), 32),
                                atol=1e-6)
-    grey = crossval.member_probabilities(tiny_fold_models, "cv0", d, val, flair_only=True, cache=cache)
+    grey = nested.member_probabilities(tiny_fold_models, "cv0", d, val, flair_only=True, cache=cache)
     assert len(list(cache.iterdir())) == 6 and not np.array_equal(grey[0], p)  # another key per input mode
     with pytest.raises(SystemExit, match="--cache needs --sweep"):
         crossval.main(["--dir", str(tiny_fold_models), "--cache", str(cache)])
@@ -129,10 +130,10 @@ def test_sweep_against_pairs_the_nested_scores(tiny_fold_models, tmp_path, capsy
     crossval.main(["--dir", d, "--prefix", "cv", "--folds", "2", "--threads", "1", "--sweep", "--thresholds", "0.5",
                    "--cache", cache, "--also", f"{d}/alt", "--against", f"{d}/cv"])
     out = capsys.readouterr().out
-    grid = {**crossval.SWEEP, "threshold": (0.5,)}
-    both = crossval.sweep(tiny_fold_models, 2, "cv", grid=grid, also=((tiny_fold_models, "alt"),), cache=tmp_path / "cache")
-    alone = crossval.sweep(tiny_fold_models, 2, "cv", grid=grid, cache=tmp_path / "cache")
-    c = crossval.paired(both["patient_dice"], alone["patient_dice"])
+    grid = {**nested.SWEEP, "threshold": (0.5,)}
+    both = nested.sweep(tiny_fold_models, 2, "cv", grid=grid, also=((tiny_fold_models, "alt"),), cache=tmp_path / "cache")
+    alone = nested.sweep(tiny_fold_models, 2, "cv", grid=grid, cache=tmp_path / "cache")
+    c = paired(both["patient_dice"], alone["patient_dice"])
     assert f"nested (choice made on the other folds): {both['nested_cv_patient_dice']:.3f}" in out
     assert (f"paired against {d}/cv (nested the same way) over {c['n']} patients: {c['mean_a']:.3f} vs "
             f"{c['mean_b']:.3f}, difference {c['mean_diff']:+.3f}") in out

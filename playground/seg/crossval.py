@@ -32,19 +32,19 @@ slice's own FLAIR in place of its neighbours', as the app's single-slice upload 
 pipeline whose Dice of about 0.82 issue 5 quotes.
 
 ``--sweep`` scores the post-processing candidates of :mod:`playground.seg.postprocess` (flip TTA,
-threshold, small-component removal, largest 3-D component; :data:`SWEEP`) on the out-of-fold
+threshold, small-component removal, largest 3-D component; :data:`playground.seg.nested.SWEEP`) on the out-of-fold
 predictions, and gives a
 **nested** estimate: fold ``k``'s patients are scored with the candidate that is best on the
 other folds' patients, so the choice never sees the patients it is scored on.
 
 ``--against DIR/PREFIX`` scores a second set of fold models the same way and prints the paired
-per-patient difference (:func:`paired`), the fair way to compare two recipes on the same folds.
+per-patient difference (:func:`playground.seg.paired.paired`), the fair way to compare two recipes on the same folds.
 ``--only K ...`` scores some folds alone (a pilot trained on those folds only).
 
 ``--sweep --also DIR/PREFIX ...`` does the same for a per-fold ensemble: fold ``k``'s
 probabilities are averaged over ``--dir``'s model and each ``DIR/PREFIX{k}``.
 ``--thresholds T ...`` replaces the sweep's thresholds. ``--cache DIR`` keeps every model's
-probabilities (plain and mirrored pass, :func:`member_probabilities`), so sweeping other
+probabilities (plain and mirrored pass, :func:`playground.seg.nested.member_probabilities`), so sweeping other
 ensembles of the same models runs no model twice. With ``--sweep``, ``--against DIR/PREFIX``
 sweeps those fold models alone the same way and pairs the two nested per-patient Dice maps.
 """
@@ -52,19 +52,18 @@ sweeps those fold models alone the same way and pairs the two nested per-patient
 from __future__ import annotations
 
 import argparse
-import hashlib
-import itertools
 import json
-import math
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from playground.seg import data, metrics, postprocess
+from playground.seg import data
 from playground.seg.inference import load_unet
-from playground.seg.tasks import lgg_input_for, lgg_report_of, lgg_scores
+from playground.seg.nested import SWEEP, sweep
+from playground.seg.paired import paired, print_paired
+from playground.seg.tasks import lgg_report_of, lgg_scores
 
 
 def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
@@ -110,128 +109,6 @@ def report(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
         "test_ensemble": {k: v for k, v in ens.items() if k != "patient_dice"},
         "test_ensemble_patient_dice": ens["patient_dice"],
     }
-
-
-def paired(a: dict[str, float], b: dict[str, float], n_boot: int = 10_000, seed: int = 0) -> dict:
-    """Paired comparison of two per-patient Dice maps over their common patients: ``a - b``.
-
-    Returns ``{"n", "mean_a", "mean_b", "mean_diff", "wins", "losses", "ties", "ci95", "sign_p"}``:
-    ``mean_diff = mean_p (a_p - b_p)``; ``wins``/``losses``: patients with ``a_p > b_p`` /
-    ``a_p < b_p``; ``ci95``: the 2.5 and 97.5 percentiles of the mean difference over ``n_boot``
-    bootstrap resamples of the patients (a recipe change whose interval holds 0 is not shown to
-    help); ``sign_p``: the two-sided exact sign test of the wins against the losses (ties
-    dropped), ``min(1, 2 * P(X <= min(wins, losses)))`` for ``X ~ Binomial(wins + losses, 1/2)``:
-    it asks whether most patients move one way, whatever the size of the moves."""
-    common = sorted(a.keys() & b.keys())
-    if not common:
-        raise ValueError("the two per-patient maps share no patient")
-    diff = np.array([a[p] - b[p] for p in common])
-    boot = np.random.default_rng(seed).choice(diff, size=(n_boot, len(diff))).mean(1)
-    return {"n": len(common), "mean_a": float(np.mean([a[p] for p in common])),
-            "mean_b": float(np.mean([b[p] for p in common])), "mean_diff": float(diff.mean()),
-            "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()), "ties": int((diff == 0).sum()),
-            "ci95": (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
-            "sign_p": sign_test(int((diff > 0).sum()), int((diff < 0).sum()))}
-
-
-def sign_test(wins: int, losses: int) -> float:
-    """Two-sided exact sign test: ``min(1, 2 * sum_{i <= k} C(n, i) / 2^n)`` with ``n = wins +
-    losses`` and ``k = min(wins, losses)``; 1.0 when ``n = 0``."""
-    if wins < 0 or losses < 0:
-        raise ValueError(f"wins and losses must be >= 0, got {wins} and {losses}")
-    n, k = wins + losses, min(wins, losses)
-    return 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
-
-
-SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16, 48), "lcc": (False, True)}
-
-
-def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, slices: np.ndarray,
-                  threshold: float, min_area: int, lcc: bool) -> dict[str, float]:
-    pred = postprocess.binarize(prob, threshold, min_area)
-    if lcc:
-        pred = postprocess.volume_largest_component(pred, patients, slices)
-    return {str(pid): metrics.dice(pred[patients == pid], gt[patients == pid])
-            for pid in sorted(set(patients.tolist()))}
-
-
-def member_probabilities(where: Path, name: str, d: data.LGGData, pids: tuple[str, ...],
-                         flair_only: bool = False, neighbours: bool = True,
-                         cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(plain, mirrored) tumour probabilities (N, H, W) of model ``where/name`` on ``pids``' slices.
-
-    Their mean is :func:`postprocess.flip_tta_prob`'s TTA probability. ``cache``: a folder where
-    they are kept as ``.npy`` (float32, so scores are identical), keyed by the weights' sha256,
-    the patients, a checksum of their slices and the input mode, so a sweep over other ensembles
-    does not run a model twice."""
-    model, meta = load_unet(name, where)
-    files = None
-    if cache is not None:
-        idx = d.subset(pids)
-        seen = [int(d.images[idx].sum(dtype=np.int64)), int(d.masks[idx].sum(dtype=np.int64))]  # the data read
-        key = hashlib.sha256(json.dumps([meta.get("weights_sha256"), list(pids), seen, flair_only, neighbours])
-                             .encode()).hexdigest()[:16]
-        files = (cache / f"{name}-{key}-p.npy", cache / f"{name}-{key}-q.npy")
-        if all(f.exists() for f in files):
-            return np.load(files[0]), np.load(files[1])
-    plain, mirrored = postprocess.flip_pair_prob(model, lgg_input_for(model, d, pids, flair_only, neighbours), 32)
-    if files is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-        np.save(files[0], plain.astype(np.float32))
-        np.save(files[1], mirrored.astype(np.float32))
-    return plain, mirrored
-
-
-def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
-          data_root: str | None = None, flair_only: bool = False,
-          grid: dict[str, tuple] = SWEEP, also: tuple[tuple[Path, str], ...] = (),
-          neighbours: bool = True, cache: Path | None = None) -> dict:
-    """Out-of-fold per-patient 3-D Dice of every post-processing candidate, and the nested estimate.
-
-    ``also``: more ``(dir, prefix)`` fold models; fold ``k``'s probability is then the mean over
-    ``prefix{k}`` in ``assets_dir`` and every ``also`` member (a per-fold ensemble, each member
-    trained without fold ``k``). ``neighbours``: as in :func:`report`. ``cache``: as in
-    :func:`member_probabilities`.
-
-    Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
-    "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
-    "fold_of" (patient -> fold)}``.
-    """
-    d = data.load_lgg(data_root)
-    patients = list(d.patients)
-    fold_of: dict[str, int] = {}
-    scores: dict[tuple, dict[str, float]] = {}
-    for k in range(folds):
-        val = data.lgg_cv_split(patients, k, folds).val
-        fold_of.update({p: k for p in val})
-        members = [member_probabilities(where, f"{pre}{k}", d, val, flair_only, neighbours, cache)
-                   for where, pre in ((assets_dir, prefix), *also)]
-        idx = d.subset(val)
-        for tta in grid["tta"]:
-            prob = np.mean([(p + q) / 2 if tta else p for p, q in members], axis=0)
-            for t, a, lcc in itertools.product(grid["threshold"], grid["min_area"], grid["lcc"]):
-                scores.setdefault((tta, t, a, lcc), {}).update(
-                    _patient_dice(prob, d.masks[idx], d.patients[idx], d.slices[idx], t, a, lcc))
-    cands = [{"tta": c[0], "threshold": c[1], "min_area": c[2], "lcc": c[3],
-              "cv_patient_dice": float(np.mean(list(v.values()))), "patient_dice": v} for c, v in scores.items()]
-    nested: dict[str, float] = {}
-    choices = []
-    for k in range(folds):
-        def others(c: tuple, k: int = k) -> float:
-            return float(np.mean([v for p, v in scores[c].items() if fold_of[p] != k]))
-        best = max(scores, key=others)
-        choices.append({"fold": k, "tta": best[0], "threshold": best[1], "min_area": best[2], "lcc": best[3]})
-        nested.update({p: v for p, v in scores[best].items() if fold_of[p] == k})
-    return {"candidates": cands, "nested_cv_patient_dice": float(np.mean(list(nested.values()))),
-            "nested_choices": choices, "patient_dice": nested, "fold_of": fold_of}
-
-
-def print_paired(c: dict, against: str) -> None:
-    """Print one :func:`paired` comparison (this run minus ``against``) on one line."""
-    print(f"paired against {against} over {c['n']} patients: {c['mean_a']:.3f} vs {c['mean_b']:.3f}, "
-          f"difference {c['mean_diff']:+.3f} (95 % bootstrap interval {c['ci95'][0]:+.3f} to "
-          f"{c['ci95'][1]:+.3f}); better on {c['wins']}, worse on {c['losses']} patients "
-          f"(sign test p = {c['sign_p']:.3g})")
 
 
 def main(argv: list[str] | None = None) -> None:
