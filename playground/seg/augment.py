@@ -146,3 +146,40 @@ def context_dropout(x: torch.Tensor, g: torch.Generator, first: int, keep: int =
     x = x.clone()
     x[drop, first:] = x[drop, keep:keep + 1].expand(-1, c - first, -1, -1)
     return x
+
+
+def lesion_fade(x: torch.Tensor, y: torch.Tensor, g: torch.Generator, channels: tuple[int, ...] = (1,),
+                p: float = 0.5, strength: float = 0.6, brain_min: float = 10 / 255) -> torch.Tensor:
+    """Make the lesion fainter: pull its intensity toward the rest of the brain's (images only).
+
+    Per sample with foreground in ``y``, with probability ``p``, each channel ``c`` of ``channels``
+    becomes ``x_c - a * s * (x_c - m_c)`` with ``a ~ U(0, strength)``. ``m_c`` is the median of
+    ``x_c`` over the brain outside the mask (pixels of the reference channel ``channels[0]`` above
+    ``brain_min``), and ``s`` a soft copy of the mask (dilated 3x3, then a 5x5 box blur) that is
+    zero off the brain. A lesion of contrast ``k = x / m`` keeps ``1 + (1 - a)(k - 1)``; at
+    ``a = 0.6`` the LGG median of 1.58 becomes 1.23, the contrast of the tumours the recipe misses
+    (``playground.seg.difficulty``). The label stays: the tumour is still there, only fainter.
+    """
+    if not (0 <= p <= 1 and 0 <= strength < 1):
+        raise ValueError(f"lesion_fade needs p in [0, 1] and strength in [0, 1), got p={p}, strength={strength}")
+    n, c = x.shape[:2]
+    if not channels or not all(0 <= j < c for j in channels):
+        raise ValueError(f"lesion_fade: channels must name some of the {c} channels, got {channels}")
+    u = torch.rand(n, generator=g)
+    a = torch.rand(n, generator=g) * strength
+    m = y[:, :1] > 0.5
+    pick = (u < p) & m.flatten(1).any(1)
+    if not bool(pick.any()):
+        return x
+    soft = F.avg_pool2d(F.max_pool2d(m.float(), 3, 1, 1), 5, 1, 2)  # (N, 1, H, W) in [0, 1]
+    brain = x[:, channels[0]:channels[0] + 1] > brain_min
+    soft = soft * brain
+    x = x.clone()
+    for i in torch.nonzero(pick).flatten().tolist():
+        rest = brain[i, 0] & ~m[i, 0]
+        if not bool(rest.any()):
+            continue
+        for j in channels:
+            ref = x[i, j][rest].median()
+            x[i, j] = x[i, j] - a[i] * soft[i, 0] * (x[i, j] - ref)
+    return x

@@ -147,7 +147,8 @@ def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
              fold: tuple[int, int] | None = None, modality_dropout: bool = False,
-             dice_per_image: bool = False, dice_empty: bool = False, context: bool = False) -> Task:
+             dice_per_image: bool = False, dice_empty: bool = False, context: bool = False,
+             lesion_fade: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
@@ -160,7 +161,9 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     term counts the tumour-free slices too. ``context``: 2.5-D input, the neighbouring slices'
     FLAIR as two more channels (:func:`lgg_input`); they share FLAIR's gain, and on 25 % of the
     samples they are the slice's own FLAIR (:func:`augment.context_dropout`), so that a single
-    slice without neighbours stays in the training distribution.
+    slice without neighbours stays in the training distribution. ``lesion_fade``: on half the
+    tumour samples, pull the FLAIR inside the (softened) mask toward the rest of the brain's median
+    by a random fraction in [0, 0.6] (:func:`augment.lesion_fade`), so faint tumours are seen.
     """
     if dice_empty and not dice_per_image:
         raise ValueError("dice_empty needs dice_per_image")
@@ -180,6 +183,8 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
         y = torch.from_numpy(d.masks[idx]).float().unsqueeze(1)
         x, y = augment.flips(x, y, g, vertical=False)
         x, y = augment.affine(x, y, g, max_deg=15.0, scale=(0.9, 1.1))
+        if lesion_fade:
+            x = augment.lesion_fade(x, y, g, channels=(1, 3, 4) if context else (1,))
         if channel_gain:
             x = augment.channel_gain(x, g, share=(0, 1, 2, 1, 1) if context else None)
         if modality_dropout:

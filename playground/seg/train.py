@@ -129,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--context", action="store_true",
                    help="LGG only: 2.5-D input, the FLAIR of the slices below and above as two more channels "
                         "(tasks.lgg_input); on 25 %% of the samples they are the slice's own FLAIR")
+    p.add_argument("--lesion-fade", action="store_true",
+                   help="LGG only: on half the tumour samples, pull the FLAIR inside the mask toward the brain's "
+                        "median by a random fraction in [0, 0.6] (augment.lesion_fade)")
     p.add_argument("--fold", type=int, default=None,
                    help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
     p.add_argument("--folds", type=int, default=5)
@@ -174,12 +177,15 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--dice-empty needs --dice-per-image")
     if args.context and args.task != "lgg":
         raise SystemExit("--context applies to --task lgg only")
+    if args.lesion_fade and args.task != "lgg":
+        raise SystemExit("--lesion-fade applies to --task lgg only")
     opts = {**({"channel_gain": True} if args.channel_gain else {}),
             **({"modality_dropout": True} if args.modality_dropout else {}),
             **({"fold": (args.fold, args.folds)} if args.fold is not None else {}),
             **({"dice_per_image": True} if args.dice_per_image else {}),
             **({"dice_empty": True} if args.dice_empty else {}),
-            **({"context": True} if args.context else {})}
+            **({"context": True} if args.context else {}),
+            **({"lesion_fade": True} if args.lesion_fade else {})}
     task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
@@ -222,7 +228,9 @@ def main(argv: list[str] | None = None) -> None:
               + (" + FLAIR copied into all channels on 20 %, into post-contrast on 10 % of the rest"
                  if args.modality_dropout else "")
               + (" + slice context: FLAIR below/above as channels 4-5, the slice's own on 25 %"
-                 if args.context else "")}
+                 if args.context else "")
+              + (" + lesion fade: FLAIR in the mask pulled toward the brain median by U(0, 0.6) on half the "
+                 "tumour samples" if args.lesion_fade else "")}
     curves: dict[str, list] = {"step": [], "loss": [], "val_step": [], "val": []}
 
     def save(metrics: dict, complete: bool, steps_done: int, seconds: float,
