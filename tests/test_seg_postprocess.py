@@ -121,18 +121,26 @@ def test_sweep_cache_gives_the_same_scores_and_is_reused(tiny_fold_models, tmp_p
         crossval.main(["--dir", str(tiny_fold_models), "--sweep", "--thresholds", "0.5", "1.5"])
 
 
-def test_sweep_against_pairs_the_nested_scores(tiny_fold_models, tmp_path, capsys) -> None:  # noqa: ANN001
+def test_sweep_against_pairs_the_nested_scores(tiny_fold_models, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
     from playground.seg import crossval
     from tests.conftest import save_tiny_models
 
     save_tiny_models(tiny_fold_models, "alt", (10, 11))
     d, cache = str(tiny_fold_models), str(tmp_path / "cache")
+    runs: list[tuple[dict, dict]] = []  # (the CLI's sweep arguments, its result), not swept again here
+    real = nested.sweep
+
+    def spy(*a: object, **kw: object) -> dict:
+        runs.append((kw, real(*a, **kw)))
+        return runs[-1][1]
+
+    monkeypatch.setattr(crossval, "sweep", spy)
     crossval.main(["--dir", d, "--prefix", "cv", "--folds", "2", "--threads", "1", "--sweep", "--thresholds", "0.5",
                    "--cache", cache, "--also", f"{d}/alt", "--against", f"{d}/cv"])
     out = capsys.readouterr().out
-    grid = {**nested.SWEEP, "threshold": (0.5,)}
-    both = nested.sweep(tiny_fold_models, 2, "cv", grid=grid, also=((tiny_fold_models, "alt"),), cache=tmp_path / "cache")
-    alone = nested.sweep(tiny_fold_models, 2, "cv", grid=grid, cache=tmp_path / "cache")
+    (kw_both, both), (kw_alone, alone) = runs
+    assert kw_both["also"] == ((tiny_fold_models, "alt"),) and kw_alone.get("also", ()) == ()
+    assert kw_both["grid"]["threshold"] == kw_alone["grid"]["threshold"] == (0.5,)
     c = paired(both["patient_dice"], alone["patient_dice"])
     assert f"nested (choice made on the other folds): {both['nested_cv_patient_dice']:.3f}" in out
     assert (f"paired against {d}/cv (nested the same way) over {c['n']} patients: {c['mean_a']:.3f} vs "

@@ -19,6 +19,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from playground.seg.data import BRAIN_FLAIR_MIN
+
 
 def flips(x: torch.Tensor, y: torch.Tensor, g: torch.Generator,
           vertical: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
@@ -149,13 +151,14 @@ def context_dropout(x: torch.Tensor, g: torch.Generator, first: int, keep: int =
 
 
 def lesion_fade(x: torch.Tensor, y: torch.Tensor, g: torch.Generator, channels: tuple[int, ...] = (1,),
-                p: float = 0.5, strength: float = 0.6, brain_min: float = 10 / 255) -> torch.Tensor:
+                p: float = 0.5, strength: float = 0.6,
+                brain_min: float = BRAIN_FLAIR_MIN / 255) -> torch.Tensor:
     """Make the lesion fainter: pull its intensity toward the rest of the brain's (images only).
 
     Per sample with foreground in ``y``, with probability ``p``, each channel ``c`` of ``channels``
     becomes ``x_c - a * s * (x_c - m_c)`` with ``a ~ U(0, strength)``. ``m_c`` is the median of
     ``x_c`` over the brain outside the mask (pixels of the reference channel ``channels[0]`` above
-    ``brain_min``), and ``s`` a soft copy of the mask (dilated 3x3, then a 5x5 box blur) that is
+    ``brain_min``, :data:`data.BRAIN_FLAIR_MIN` of 255 by default), and ``s`` a soft copy of the mask (dilated 3x3, then a 5x5 box blur) that is
     zero off the brain. A lesion of contrast ``k = x / m`` keeps ``1 + (1 - a)(k - 1)``; at
     ``a = 0.6`` the LGG median of 1.58 becomes 1.23, the contrast of the tumours the recipe misses
     (``playground.seg.difficulty``). The label stays: the tumour is still there, only fainter.

@@ -30,6 +30,7 @@ from playground.weights import file_hash
 LGG_SPLIT_SEED = 0
 LGG_N_VAL = 5  # patients for validation curves during training
 LGG_N_TEST = 10  # held-out patients for the reported metrics
+BRAIN_FLAIR_MIN = 10  # 8-bit FLAIR above this is brain; the skull-stripped background is 0
 EM_TEST_IDS = (25, 26, 27, 28, 29)  # held-out EM images (the last five of the stack)
 EM_VAL_IDS = (24,)
 

@@ -5,7 +5,7 @@ Reads a saved :mod:`playground.seg.crossval` report (its printed output, which e
 the scan, all from the FLAIR channel (channel 1) of the 128x128 slices:
 
 - ``contrast``: ``median(FLAIR in the tumour mask) / median(FLAIR in the brain outside it)``, the
-  brain being the pixels with FLAIR > :data:`BRAIN_FLAIR_MIN`. A faint hyperintensity is near 1;
+  brain being the pixels with FLAIR > :data:`data.BRAIN_FLAIR_MIN`. A faint hyperintensity is near 1;
 - ``brightness``: the 99th percentile of FLAIR in the brain (the scan's overall gain);
 - ``voxels``: the tumour's size.
 
@@ -27,7 +27,6 @@ import numpy as np
 
 from playground.seg import data
 
-BRAIN_FLAIR_MIN = 10  # 8-bit FLAIR above this is brain; the skull-stripped background is 0
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def scan_stats(d: data.LGGData, pid: str) -> ScanStats:
         raise ValueError(f"no slices of patient {pid!r}")
     flair = d.images[idx][..., 1].astype(np.float64)
     tumour = d.masks[idx].astype(bool)
-    brain = flair > BRAIN_FLAIR_MIN
+    brain = flair > data.BRAIN_FLAIR_MIN
     rest = brain & ~tumour
     if not tumour.any() or not rest.any():
         raise ValueError(f"patient {pid!r} needs tumour and tumour-free brain pixels for a contrast")

@@ -69,7 +69,7 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
 
     ``also``: more ``(dir, prefix)`` fold models; fold ``k``'s probability is then the mean over
     ``prefix{k}`` in ``assets_dir`` and every ``also`` member (a per-fold ensemble, each member
-    trained without fold ``k``). ``neighbours``: as in :func:`report`. ``cache``: as in
+    trained without fold ``k``). ``neighbours``: as in :func:`playground.seg.crossval.report`. ``cache``: as in
     :func:`member_probabilities`.
 
     Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
