@@ -6,7 +6,8 @@ Two voxels ``a`` and ``b`` are neighbours when ``0 < sum_i |a_i - b_i| <= connec
 ``scipy.ndimage.generate_binary_structure(ndim, connectivity)``.
 
 :func:`label_components` labels with numpy array operations only (no Python loop over voxels),
-so a whole 35 x 128 x 128 volume labels in a fraction of a second.
+so a whole 35 x 128 x 128 volume labels in milliseconds (a predicted tumour mask) to a few
+tenths of a second (a random mask of half foreground).
 """
 
 from __future__ import annotations
@@ -27,15 +28,18 @@ def neighbour_offsets(ndim: int, connectivity: int | None = None) -> list[tuple[
 def label_components(mask: np.ndarray, connectivity: int | None = None) -> tuple[np.ndarray, int]:
     """Components of ``mask``: (labels int32 of the mask's shape, 0 = off, 1..n in scan order; n).
 
-    Vectorised hooking and pointer jumping on flat indices of the mask padded by one ``False``
-    voxel per side (so a neighbour is ``i + step`` and never leaves the array):
+    Vectorised hooking and pointer jumping on the ``F`` foreground voxels, numbered ``0..F-1`` in
+    scan order of the mask padded by one ``False`` voxel per side (so a neighbour is flat index
+    ``i + step`` and never leaves the array):
 
-    - every ``True`` voxel ``i`` starts as its own root, ``L[i] = i``;
-    - **hook**: for every edge ``(i, j)`` between ``True`` neighbours, the roots ``L[i]`` and
-      ``L[j]`` both point to ``min(L[i], L[j])``;
+    - every voxel ``v`` starts as its own root, ``L[v] = v``;
+    - **hook**: for every edge ``(u, v)`` between neighbours whose roots differ, the roots
+      ``L[u]`` and ``L[v]`` both point to ``min(L[u], L[v])``; edges whose ends share a root are
+      settled and drop out of later rounds;
     - **jump**: ``L <- L[L]`` until every voxel points at a root (``L[L] = L``);
-    - repeat until a round changes nothing. ``L[i]`` is always a voxel of ``i``'s component and
-      never grows, so each component ends with one label, its first voxel in scan order.
+    - stop when no edge joins two roots. ``L[v]`` is always a voxel of ``v``'s component and
+      never grows, so each component ends with one root, its first voxel in scan order, and the
+      roots ranked in scan order (``cumsum(L = v)``) are the labels.
     """
     m = np.asarray(mask, dtype=bool)
     if m.ndim == 0:
@@ -45,28 +49,31 @@ def label_components(mask: np.ndarray, connectivity: int | None = None) -> tuple
     strides = np.array(pad.strides) // pad.itemsize
     steps = [int(np.dot(o, strides)) for o in neighbour_offsets(m.ndim, connectivity)]
     fg = np.flatnonzero(flat)
+    number = np.full(flat.size, -1, np.int64)
+    number[fg] = np.arange(fg.size)
     src_parts, dst_parts = [fg[:0]], [fg[:0]]
     for s in (s for s in steps if s > 0):  # each edge once: from the voxel to its "later" neighbour
-        a = fg[flat[fg + s]]
-        src_parts.append(a)
-        dst_parts.append(a + s)
+        on = flat[fg + s]
+        src_parts.append(np.flatnonzero(on))
+        dst_parts.append(number[fg[on] + s])
     src, dst = np.concatenate(src_parts), np.concatenate(dst_parts)
-    roots = np.arange(flat.size)
+    roots = np.arange(fg.size)
     while True:
-        low = np.minimum(roots[src], roots[dst])
-        new = roots.copy()
-        np.minimum.at(new, roots[src], low)
-        np.minimum.at(new, roots[dst], low)
-        while not np.array_equal(jumped := new[new], new):
-            new = jumped
-        if np.array_equal(new, roots):
+        a, b = roots[src], roots[dst]
+        apart = a != b
+        if not apart.any():
             break
-        roots = new
-    first, lab_fg = np.unique(roots[fg], return_inverse=True)
+        src, dst, a, b = src[apart], dst[apart], a[apart], b[apart]
+        low = np.minimum(a, b)
+        np.minimum.at(roots, a, low)
+        np.minimum.at(roots, b, low)
+        while not np.array_equal(jumped := roots[roots], roots):
+            roots = jumped
+    rank = np.cumsum(roots == np.arange(fg.size), dtype=np.int32)
     lab = np.zeros(flat.size, np.int32)
-    lab[fg] = lab_fg.reshape(-1) + 1
+    lab[fg] = rank[roots]
     inner = tuple(slice(1, -1) for _ in range(m.ndim))
-    return lab.reshape(pad.shape)[inner].copy(), len(first)
+    return lab.reshape(pad.shape)[inner].copy(), int(rank[-1]) if fg.size else 0
 
 
 def largest_component(mask: np.ndarray, connectivity: int | None = 1) -> np.ndarray:
