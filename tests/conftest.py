@@ -101,10 +101,39 @@ def save_tiny_models(assets_dir: Path, prefix: str, seeds: tuple[int, ...]) -> N
                                            "param_count": weights.param_count(net)}, assets_dir=assets_dir)
 
 
+SMALL_LGG_PATIENTS = 18  # lgg_split needs 16; the other 8 give two cross-validation folds of 4
+
+
+@pytest.fixture(scope="session")
+def small_lgg_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the first 18 LGG patients only (links to the real slices and masks).
+
+    The cross-validation reports score every non-test patient: 8 here instead of 46, so the
+    report, sweep and cache tests run about five times faster and check the same mechanics."""
+    from playground import config
+    from playground.seg import data
+
+    src = data.require_dir("lgg_mri")
+    keep = sorted({data.patient_of(f.name)[0] for f in (src / "images").glob("*.png")})[:SMALL_LGG_PATIENTS]
+    root = tmp_path_factory.mktemp("small_data")
+    dst = root / "lgg_mri"
+    for sub in ("images", "masks"):
+        (dst / sub).mkdir(parents=True)
+        for f in (src / sub).glob("*.png"):
+            if data.patient_of(f.name)[0] in keep:
+                (dst / sub / f.name).symlink_to(f)
+    (dst / "patients.txt").write_text("\n".join(keep) + "\n")  # also keys the .npz cache apart
+    assert config.data_dir(root) == root.resolve()
+    return root
+
+
 @pytest.fixture
-def tiny_fold_models(tmp_path: Path) -> Path:
+def tiny_fold_models(tmp_path: Path, small_lgg_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``cv0`` and ``cv1``: two tiny random LGG U-Nets (seeds 0, 1) saved in ``tmp_path``, for the
-    cross-validation reports."""
+    cross-validation reports, with the data directory pointed at :func:`small_lgg_root`."""
+    from playground import config
+
+    monkeypatch.setenv(config.DATA_ENV_VAR, str(small_lgg_root))
     save_tiny_models(tmp_path, "cv", (0, 1))
     return tmp_path
 

@@ -159,13 +159,13 @@ def test_refresh_bn_sets_the_plain_mean_of_the_batches() -> None:
     assert not bn.training  # the mode is restored
 
 
-def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path) -> None:  # noqa: ANN001
+def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path, small_lgg_root) -> None:  # noqa: ANN001
     from playground import weights
     from playground.seg import train
 
     train.main(["--task", "lgg", "--steps", "4", "--batch", "2", "--base", "2", "--depth", "1", "--eval-every", "2",
                 "--ema", "0.5", "--raw-name", "raw", "--name", "avg", "--assets-dir", str(tmp_path), "--fold", "0",
-                "--dice-per-image"])
+                "--dice-per-image", "--folds", "2", "--data-dir", str(small_lgg_root)])
     avg, raw = weights.load_meta("avg", tmp_path), weights.load_meta("raw", tmp_path)
     assert avg["averaged"] is True and raw["averaged"] is False
     assert avg["recipe"]["weight_ema"] == 0.5 and "bn_refresh" in avg["recipe"]
