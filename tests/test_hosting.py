@@ -70,6 +70,17 @@ def test_readme_documents_classroom_lan() -> None:
     assert "--host 0.0.0.0" in text, "README must show `python app.py --host 0.0.0.0` for a LAN"
 
 
+def test_ci_runs_the_readme_test_command() -> None:
+    """The README's test command (its first code block's second line) is the one ``.ci/run`` runs."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert block, "README must open with a bash block: the launch and test commands"
+    lines = [ln.split("  #")[0].strip() for ln in block.group(1).splitlines() if ln.strip()]
+    assert len(lines) >= 2 and "pytest" in lines[1], lines
+    ci = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert lines[1] in ci, f".ci/run does not run the README's test command {lines[1]!r}"
+
+
 def test_requirements_install_on_a_cpu_space() -> None:
     text = (ROOT / "requirements.txt").read_text()
     assert "--index-url" not in text and "--extra-index-url" not in text and "+cu" not in text
