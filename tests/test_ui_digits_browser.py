@@ -11,6 +11,10 @@ from tests.conftest import screenshot
 PAD = "#digits-sketchpad"
 LABEL = '#digits-lenet [data-testid="label-output-value"]'
 SEEN = "#digits-seen28 img"
+# Canvas px between two mouse events. Headless Chromium renders the editor in software, about
+# 0.1-0.3 s per event, so 10 px (not draw_on_page's 5) halves the events (this test alone: 169 s
+# -> 108 s). The brush is 20 px wide, so the stroke stays continuous; all ten digits still read right.
+PEN_STEP = 10.0
 
 
 def open_digits(page, app_url: str) -> None:  # noqa: ANN001
@@ -70,11 +74,11 @@ def draw_and_read(page, digit: int, place: Placement, thicken: float = 0.0) -> s
         shifts = [(thicken, 0.0), (-thicken, 0.0), (0.0, thicken), (0.0, -thicken)]
         strokes = strokes + [[(x + dx, y + dy) for x, y in st] for dx, dy in shifts for st in strokes]
     ensure_brush(page)
-    draw_on_page(page, PAD, strokes[:-1])
+    draw_on_page(page, PAD, strokes[:-1], step=PEN_STEP)
     before = seen_src(page) if len(strokes) > 1 else None
     if len(strokes) > 1:  # wait for the earlier strokes' prediction, so the last one is new
         before = wait_for_new_prediction(page, None) and seen_src(page)
-    draw_on_page(page, PAD, strokes[-1:])
+    draw_on_page(page, PAD, strokes[-1:], step=PEN_STEP)
     return wait_for_new_prediction(page, before)
 
 
