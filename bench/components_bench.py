@@ -17,6 +17,10 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -24,14 +28,14 @@ sys.path.insert(0, str(ROOT))
 from bench._common import summary, time_ms  # noqa: E402
 
 
-def masks() -> dict[str, object]:
+def masks() -> dict[str, np.ndarray]:
     """The benchmark's masks by name (see the module doc)."""
     import numpy as np
 
     from playground.seg import data
 
     rng = np.random.default_rng(0)
-    out: dict[str, object] = {}
+    out: dict[str, np.ndarray] = {}
     try:
         d = data.load_lgg()
     except FileNotFoundError as e:
