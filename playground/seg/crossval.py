@@ -12,8 +12,9 @@ Train the folds first (each one a normal training run on :func:`data.lgg_cv_spli
 --max-minutes 50 --eval-every 1000 --ema 0.998 --raw-name seg_unet_lgg_rawcv$k``, two folds at a
 time, so the one run gives both the weight average and the last weights. ``runs/lgg_ctx``: the
 same plus ``--context``, the 2.5-D input; ``runs/lgg_ctx/run.sh``. ``runs/lgg_fade``: plus
-``--lesion-fade``, with ``--max-minutes 110`` for four runs at once; ``runs/lgg_base`` the recipe beside it.
-``runs/lgg_s1`` and ``runs/lgg_s2``: the recipe again with ``--seed 1`` and ``--seed 2``; ``runs/lgg_s1/run.sh``.)
+``--lesion-fade``, with ``--max-minutes 110`` for four runs at once; ``runs/lgg_base`` the
+recipe beside it. ``runs/lgg_s1`` and ``runs/lgg_s2``: the recipe again with ``--seed 1`` and
+``--seed 2``; ``runs/lgg_s1/run.sh``.)
 
 Then this command scores every fold model on the patients it never saw: its own validation fold
 (the five folds together cover every non-test patient once) and the 10 test patients. It prints

@@ -5,7 +5,8 @@ Reads a saved :mod:`playground.seg.crossval` report (its printed output, which e
 the scan, all from the FLAIR channel (channel 1) of the 128x128 slices:
 
 - ``contrast``: ``median(FLAIR in the tumour mask) / median(FLAIR in the brain outside it)``, the
-  brain being the pixels with FLAIR > :data:`data.BRAIN_FLAIR_MIN`. A faint hyperintensity is near 1;
+  brain being the pixels with FLAIR > :data:`data.BRAIN_FLAIR_MIN`. A faint hyperintensity is
+  near 1;
 - ``brightness``: the 99th percentile of FLAIR in the brain (the scan's overall gain);
 - ``voxels``: the tumour's size.
 
@@ -26,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 from playground.seg import data
-
 
 
 @dataclass(frozen=True)

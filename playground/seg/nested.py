@@ -69,8 +69,8 @@ def sweep(assets_dir: Path, folds: int = 5, prefix: str = "seg_unet_lgg_cv",
 
     ``also``: more ``(dir, prefix)`` fold models; fold ``k``'s probability is then the mean over
     ``prefix{k}`` in ``assets_dir`` and every ``also`` member (a per-fold ensemble, each member
-    trained without fold ``k``). ``neighbours``: as in :func:`playground.seg.crossval.report`. ``cache``: as in
-    :func:`member_probabilities`.
+    trained without fold ``k``). ``neighbours``: as in :func:`playground.seg.crossval.report`.
+    ``cache``: as in :func:`member_probabilities`.
 
     Returns ``{"candidates": [{"tta", "threshold", "min_area", "lcc", "cv_patient_dice", "patient_dice"}, ...],
     "nested_cv_patient_dice", "nested_choices" (per fold), "patient_dice" (nested, per patient),
