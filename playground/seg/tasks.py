@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.seg import augment, data, metrics, postprocess, scenes
+from playground.seg import augment, data, metrics, mining, postprocess, scenes
 from playground.weights import file_hash
 
 WEIGHT_NAMES = {"lgg": "seg_unet_lgg", "em": "seg_unet_em", "digits": "seg_unet_digits"}
@@ -39,6 +39,10 @@ class Task:
     dataset: str
     #: more held-out reports, recorded beside ``test`` in the weights' metadata (name -> report)
     extra_tests: dict[str, Callable[[torch.nn.Module], dict]] = field(default_factory=dict)
+    #: called with the last batch's logits after each step (hard-example mining), or None
+    feedback: Callable[[torch.Tensor], None] | None = None
+    #: the pools it draws from (tumour slices, tumour-free slices) when it mines
+    pools: tuple[mining.HardPool, ...] = ()
 
 
 def _soft_dice_loss(p: torch.Tensor, y: torch.Tensor, dims: tuple[int, ...], eps: float) -> torch.Tensor:
@@ -68,6 +72,17 @@ def dice_loss_per_image(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0,
     if not bool(has.any()):
         return p.sum() * 0.0
     return d[has].mean()
+
+
+def loss_per_image(logits: torch.Tensor, y: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    """Each image's ``mean BCE + 1 - (2 Σ p g + eps) / (Σ p + Σ g + eps)`` (N,), no gradient.
+
+    The score :class:`mining.HardPool` keeps per slice: :func:`bce_dice` taken over one image."""
+    with torch.no_grad():
+        logits = logits.float()
+        dims = tuple(range(1, logits.ndim))
+        bce = F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(dims)
+        return bce + _soft_dice_loss(torch.sigmoid(logits), y, dims, eps)
 
 
 def bce_dice(logits: torch.Tensor, y: torch.Tensor,
@@ -148,7 +163,7 @@ def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
              fold: tuple[int, int] | None = None, modality_dropout: bool = False,
              dice_per_image: bool = False, dice_empty: bool = False, context: bool = False,
-             lesion_fade: bool = False) -> Task:
+             lesion_fade: bool = False, hard_mining: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
@@ -164,6 +179,9 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     slice without neighbours stays in the training distribution. ``lesion_fade``: on half the
     tumour samples, pull the FLAIR inside the (softened) mask toward the rest of the brain's median
     by a random fraction in [0, 0.6] (:func:`augment.lesion_fade`), so faint tumours are seen.
+    ``hard_mining``: draw the tumour and the tumour-free halves of each batch from a
+    :class:`mining.HardPool` each, scored by every slice's last losses (:func:`loss_per_image`,
+    fed back through :attr:`Task.feedback`), so the slices the network gets wrong come up more.
     """
     if dice_empty and not dice_per_image:
         raise ValueError("dice_empty needs dice_per_image")
@@ -172,13 +190,19 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     tr = d.subset(sp.train)
     has = d.masks[tr].reshape(len(tr), -1).any(1)
     pos, neg = tr[has], tr[~has]
+    pools = (mining.HardPool(len(pos)), mining.HardPool(len(neg))) if hard_mining else None
+    last: dict[str, object] = {}  # the last batch's pool items and labels, for the feedback
+
+    def draw(g: torch.Generator, k: int, which: int, of: np.ndarray) -> np.ndarray:
+        if pools is None:
+            return torch.randint(0, len(of), (k,), generator=g).numpy()
+        return pools[which].draw(g, k)
 
     def sample(g: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         # Half the batch from tumour slices: they are a third of the data and carry the signal.
         n_pos = n // 2
-        ip = pos[torch.randint(0, len(pos), (n_pos,), generator=g).numpy()]
-        ineg = neg[torch.randint(0, len(neg), (n - n_pos,), generator=g).numpy()]
-        idx = np.concatenate([ip, ineg])
+        jp, jn = draw(g, n_pos, 0, pos), draw(g, n - n_pos, 1, neg)
+        idx = np.concatenate([pos[jp], neg[jn]])
         x = torch.from_numpy(lgg_input(d, idx, context))
         y = torch.from_numpy(d.masks[idx]).float().unsqueeze(1)
         x, y = augment.flips(x, y, g, vertical=False)
@@ -191,7 +215,17 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
             x = torch.cat([augment.modality_dropout(x[:, :3], g), x[:, 3:]], 1)
         if context:
             x = augment.context_dropout(x, g, first=3)
+        last.update(items=(jp, jn), y=y)
         return augment.intensity(x, g, 0.1, 0.05), y
+
+    def feedback(logits: torch.Tensor) -> None:
+        """Score the last batch's slices in their pools; a batch not drawn by ``sample`` is refused."""
+        if "y" not in last or len(logits) != len(last["y"]):  # type: ignore[arg-type]
+            raise ValueError("feedback needs the logits of the last batch that sample() drew")
+        losses = loss_per_image(logits, last["y"])  # type: ignore[arg-type]
+        jp, jn = last["items"]  # type: ignore[misc]
+        pools[0].update(jp, losses[:len(jp)])  # type: ignore[index]
+        pools[1].update(jn, losses[len(jp):])  # type: ignore[index]
 
     loss = partial(bce_dice, dice=partial(dice_loss_per_image, empty=dice_empty)) if dice_per_image else bce_dice
     return Task("lgg", d.data_hash, sample, loss, lambda m: lgg_scores(m, d, sp.val)[0],
@@ -201,7 +235,8 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
                 + ("" if fold is None else f" (cross-validation fold {fold[0]} of {fold[1]})"),
                 {"test_flair_only": lambda m: lgg_scores(m, d, sp.test, flair_only=True)[0],
                  "test_lcc": lambda m: lgg_scores(m, d, sp.test, lcc=True)[0],
-                 **({"test_single_slice": lambda m: lgg_scores(m, d, sp.test, neighbours=False)[0]} if context else {})})
+                 **({"test_single_slice": lambda m: lgg_scores(m, d, sp.test, neighbours=False)[0]} if context else {})},
+                feedback if hard_mining else None, pools or ())
 
 
 def em_task(data_root: str | None = None, crop: int = 128) -> Task:

@@ -51,7 +51,7 @@ AUGMENT = {  # what each task's sampler does (playground/seg/tasks.py)
 }
 CODE = ("playground/seg/unet.py", "playground/seg/tasks.py", "playground/seg/data.py",
         "playground/seg/scenes.py", "playground/seg/augment.py", "playground/seg/metrics.py",
-        "playground/seg/train.py")
+        "playground/seg/train.py", "playground/seg/mining.py")
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int = 50, time_frac: float = 0.0) -> float:
@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--lesion-fade", action="store_true",
                    help="LGG only: on half the tumour samples, pull the FLAIR inside the mask toward the brain's "
                         "median by a random fraction in [0, 0.6] (augment.lesion_fade)")
+    p.add_argument("--hard-mining", action="store_true",
+                   help="LGG: draw the slices with the highest recent loss more often (seg.mining.HardPool)")
     p.add_argument("--fold", type=int, default=None,
                    help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
     p.add_argument("--folds", type=int, default=5)
@@ -179,13 +181,16 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--context applies to --task lgg only")
     if args.lesion_fade and args.task != "lgg":
         raise SystemExit("--lesion-fade applies to --task lgg only")
+    if args.hard_mining and args.task != "lgg":
+        raise SystemExit("--hard-mining applies to --task lgg only")
     opts = {**({"channel_gain": True} if args.channel_gain else {}),
             **({"modality_dropout": True} if args.modality_dropout else {}),
             **({"fold": (args.fold, args.folds)} if args.fold is not None else {}),
             **({"dice_per_image": True} if args.dice_per_image else {}),
             **({"dice_empty": True} if args.dice_empty else {}),
             **({"context": True} if args.context else {}),
-            **({"lesion_fade": True} if args.lesion_fade else {})}
+            **({"lesion_fade": True} if args.lesion_fade else {}),
+            **({"hard_mining": True} if args.hard_mining else {})}
     task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
@@ -230,7 +235,10 @@ def main(argv: list[str] | None = None) -> None:
               + (" + slice context: FLAIR below/above as channels 4-5, the slice's own on 25 %"
                  if args.context else "")
               + (" + lesion fade: FLAIR in the mask pulled toward the brain median by U(0, 0.6) on half the "
-                 "tumour samples" if args.lesion_fade else "")}
+                 "tumour samples" if args.lesion_fade else ""),
+              **({"sampling": "hard-example mining: each half of the batch drawn with p_i = 0.5/N + 0.5 s_i/Σs, "
+                              "s_i <- 0.5 s_i + 0.5 loss_i after each visit (seg.mining.HardPool)"}
+                 if args.hard_mining else {})}
     curves: dict[str, list] = {"step": [], "loss": [], "val_step": [], "val": []}
 
     def save(metrics: dict, complete: bool, steps_done: int, seconds: float,
@@ -258,6 +266,8 @@ def main(argv: list[str] | None = None) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if task.feedback is not None:
+            task.feedback(out)
         if ema is not None:
             ema.update_parameters(core)
         running.append(loss.item())
