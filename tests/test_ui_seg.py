@@ -90,6 +90,21 @@ def test_segment_bad_files(tmp_path: Path, content: bytes, msg: str) -> None:
         ui.segment(str(p), "lgg", None, 0.5)
 
 
+def test_a_failed_run_clears_every_result_and_the_feature_maps() -> None:
+    """After a bad upload, nothing of the image before it stays on screen: ``segment``'s failure
+    event empties all of its outputs and the gallery, and the gallery is filled only on success."""
+    with gr.Blocks() as demo:
+        ui.build_segmentation()
+    deps = {d["api_name"]: d for d in demo.get_config_file()["dependencies"]}
+    run, feats, cleared = deps["segment"], deps["seg_features"], deps["seg_cleared"]
+    assert feats["trigger_after"] == run["id"] and feats["trigger_only_on_success"]
+    assert cleared["trigger_after"] == run["id"] and cleared["trigger_only_on_failure"]
+    assert cleared["outputs"] == run["outputs"] + feats["outputs"]
+    values = ui.seg_cleared()
+    assert len(values) == len(cleared["outputs"])
+    assert values[-1] == [] and all(v in (None, "") for v in values[:-1])
+
+
 def test_segment_bad_choices(tmp_path: Path) -> None:
     with pytest.raises(gr.Error, match="no image"):
         ui.segment(None, "lgg", None, 0.5)

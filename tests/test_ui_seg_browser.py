@@ -1,6 +1,6 @@
 """In Chromium: draw two separated digits on the taxonomy sketchpad with real mouse strokes and see
 two instances with the right labels; upload an MRI slice (taken from the data dir at test time)
-and see the mask overlay."""
+and see the mask overlay; then upload a non-image and see the message with every result cleared."""
 
 from __future__ import annotations
 
@@ -78,3 +78,13 @@ def test_upload_mri_slice_and_see_overlay(page, app_url: str, tmp_path: Path) ->
     screenshot(page, "seg_mri_overlay")
     errors = [e for e in page.console_errors if "favicon" not in e]
     assert not errors, errors
+
+    # Then a file that is not an image: a clear message, and none of the slice's results stay.
+    bad = tmp_path / "notimage.png"
+    bad.write_text("this is not an image")
+    page.locator("#seg-upload input[type=file]").set_input_files(str(bad))
+    page.locator("#seg-run").click()
+    page.get_by_text("is not an image PIL can read").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('#seg-features img')"
+                           " && !document.querySelector('#seg-overlay img')", timeout=30_000)
+    screenshot(page, "seg_bad_upload_cleared")

@@ -2,7 +2,8 @@
 
 Events (all with ``api_name``): ``segment`` (public API: image + dataset [+ held-out example] ->
 overlay, mask, truth, probability map, metrics JSON, notes), ``seg_features`` (feature maps of
-the last image), ``seg_opacity`` (re-blend the overlay), ``seg_examples`` / ``seg_model_card``
+the last image, after a successful run), ``seg_cleared`` (after a failed run: every result
+emptied), ``seg_opacity`` (re-blend the overlay), ``seg_examples`` / ``seg_model_card``
 (on dataset change), ``seg_example_preview``, ``seg_clear_example``, ``unet_architecture``,
 ``digit_scene`` (public API: drawn scene -> six views + JSON), ``seg_select_brush``.
 Callbacks only call :mod:`playground.seg.view` and turn ``ValueError`` into ``gr.Error``.
@@ -41,6 +42,14 @@ def segment(image: Any, dataset: str, example: str | None, opacity: float) -> tu
 def seg_features(state: dict | None) -> list:
     """Feature maps of the last segmented image."""
     return _err(view.features, state)
+
+
+def seg_cleared() -> tuple:
+    """What a failed run leaves: every result empty, so none is mistaken for the bad input's.
+
+    The error toast says what was wrong; the overlay, mask, truth, probability map, metrics, notes,
+    state and feature maps of the image before it are cleared."""
+    return (None, None, None, None, None, "", None, [])
 
 
 def seg_opacity(state: dict | None, opacity: float) -> Any:
@@ -144,8 +153,9 @@ def build_segmentation() -> None:
                            columns=3, height="auto", object_fit="contain", format="png", elem_id="seg-views")
 
     outs = [over, mask, truth, prob, metrics, notes, state]
-    run.click(segment, [image, dataset, example, opacity], outs, api_name="segment").then(
-        seg_features, state, gallery, api_name="seg_features")
+    ran = run.click(segment, [image, dataset, example, opacity], outs, api_name="segment")
+    ran.success(seg_features, state, gallery, api_name="seg_features")
+    ran.failure(seg_cleared, None, [*outs, gallery], api_name="seg_cleared", queue=False)
     opacity.change(seg_opacity, [state, opacity], over, api_name="seg_opacity", show_progress="hidden")
     dataset.change(seg_examples, dataset, [example, card], api_name="seg_examples")
     example.change(seg_example_preview, [dataset, example], image, api_name="seg_example_preview")
