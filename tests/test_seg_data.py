@@ -180,6 +180,34 @@ def test_crossval_against_loads_the_data_once_and_pairs_the_two_runs(tiny_fold_m
     assert r["paired_against"]["ties"] == r["paired_against"]["n"] == r["cv_n_patients"]
 
 
+def test_crossval_against_several_runs_pairs_with_their_per_patient_mean(tiny_fold_models, monkeypatch,  # noqa: ANN001
+                                                                         capsys) -> None:  # noqa: ANN001
+    from playground.seg import crossval
+    from playground.seg.paired import mean_map, paired
+
+    # The tiny random models all score alike, so a second "run" is made distinct: its report is
+    # the real one with every per-patient Dice halved.
+    real = crossval.report
+
+    def report(folder, folds, prefix, **kw):  # noqa: ANN001, ANN202
+        r = real(folder, folds, prefix.removeprefix("half_"), **kw)
+        if prefix.startswith("half_"):
+            r["cv_patient_dice_each"] = {p: v / 2 for p, v in r["cv_patient_dice_each"].items()}
+        return r
+
+    monkeypatch.setattr(crossval, "report", report)
+    crossval.main(["--dir", str(tiny_fold_models), "--folds", "2", "--prefix", "cv", "--only", "0",
+                   "--against", f"{tiny_fold_models}/cv", f"{tiny_fold_models}/half_cv"])
+    out = capsys.readouterr().out
+    r = json.loads(out[out.index("{"):out.rindex("}") + 1])
+    each, got = r["cv_patient_dice_each"], r["paired_against"]
+    assert got["models"] == [f"{tiny_fold_models}/cv", f"{tiny_fold_models}/half_cv"]
+    want = paired(each, mean_map([each, {p: v / 2 for p, v in each.items()}]))
+    assert got["mean_b"] == pytest.approx(0.75 * got["mean_a"]) and got["mean_b"] == pytest.approx(want["mean_b"])
+    assert got["mean_diff"] == pytest.approx(0.25 * got["mean_a"]) and got["mean_a"] > 0
+    assert "the per-patient mean of" in out
+
+
 
 def test_flair_only_probabilities_copy_flair_into_every_channel() -> None:
     from playground.seg.tasks import lgg_probabilities

@@ -26,3 +26,15 @@ def test_paired_comparison_of_two_recipes() -> None:
         sign_test(-1, 2)
     with pytest.raises(ValueError, match="no patient"):
         paired({"x": 1.0}, {"y": 1.0})
+
+
+def test_mean_map_averages_each_patient_and_refuses_mismatched_maps() -> None:
+    from playground.seg.paired import mean_map
+
+    a, b = {"p1": 0.2, "p2": 0.9}, {"p1": 0.6, "p2": 0.5}
+    assert mean_map([a, b]) == {"p1": pytest.approx(0.4), "p2": pytest.approx(0.7)}
+    assert mean_map([a]) == a
+    with pytest.raises(ValueError, match="at least one"):
+        mean_map([])
+    with pytest.raises(ValueError, match="different patients"):
+        mean_map([a, {"p1": 0.1}])

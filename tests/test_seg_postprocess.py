@@ -122,7 +122,10 @@ def test_sweep_cache_gives_the_same_scores_and_is_reused(tiny_fold_models, tmp_p
 
 
 def test_sweep_against_pairs_the_nested_scores(tiny_fold_models, tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
+    """``--against`` with two sets: each is swept alone, and the ensemble is paired with the
+    per-patient mean of their nested scores."""
     from playground.seg import crossval
+    from playground.seg.paired import mean_map
     from tests.conftest import save_tiny_models
 
     save_tiny_models(tiny_fold_models, "alt", (10, 11))
@@ -131,20 +134,21 @@ def test_sweep_against_pairs_the_nested_scores(tiny_fold_models, tmp_path, capsy
     real = nested.sweep
 
     def spy(*a: object, **kw: object) -> dict:
-        runs.append((kw, real(*a, **kw)))
+        runs.append(((a, kw), real(*a, **kw)))
         return runs[-1][1]
 
     monkeypatch.setattr(crossval, "sweep", spy)
     crossval.main(["--dir", d, "--prefix", "cv", "--folds", "2", "--threads", "1", "--sweep", "--thresholds", "0.5",
-                   "--cache", cache, "--also", f"{d}/alt", "--against", f"{d}/cv"])
+                   "--cache", cache, "--also", f"{d}/alt", "--against", f"{d}/cv", f"{d}/alt"])
     out = capsys.readouterr().out
-    (kw_both, both), (kw_alone, alone) = runs
-    assert kw_both["also"] == ((tiny_fold_models, "alt"),) and kw_alone.get("also", ()) == ()
-    assert kw_both["grid"]["threshold"] == kw_alone["grid"]["threshold"] == (0.5,)
-    c = paired(both["patient_dice"], alone["patient_dice"])
+    ((_, kw_both), both), ((a_cv, kw_cv), cv), ((a_alt, kw_alt), alt) = runs
+    assert kw_both["also"] == ((tiny_fold_models, "alt"),) and kw_cv.get("also", ()) == kw_alt.get("also", ()) == ()
+    assert a_cv[2] == "cv" and a_alt[2] == "alt"  # each reference set is swept alone
+    assert kw_both["grid"]["threshold"] == kw_cv["grid"]["threshold"] == kw_alt["grid"]["threshold"] == (0.5,)
+    c = paired(both["patient_dice"], mean_map([cv["patient_dice"], alt["patient_dice"]]))
     assert f"nested (choice made on the other folds): {both['nested_cv_patient_dice']:.3f}" in out
-    assert (f"paired against {d}/cv (nested the same way) over {c['n']} patients: {c['mean_a']:.3f} vs "
-            f"{c['mean_b']:.3f}, difference {c['mean_diff']:+.3f}") in out
+    assert (f"paired against the per-patient mean of {d}/cv, {d}/alt (nested the same way) over {c['n']} patients: "
+            f"{c['mean_a']:.3f} vs {c['mean_b']:.3f}, difference {c['mean_diff']:+.3f}") in out
     assert c["n"] == len(both["fold_of"]) and c["mean_a"] != c["mean_b"]
 
 

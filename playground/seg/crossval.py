@@ -42,6 +42,8 @@ other folds' patients, so the choice never sees the patients it is scored on.
 
 ``--against DIR/PREFIX`` scores a second set of fold models the same way and prints the paired
 per-patient difference (:func:`playground.seg.paired.paired`), the fair way to compare two recipes on the same folds.
+Several ``--against`` sets (e.g. two seeds of the recipe) are each scored, and the reference is
+their per-patient mean (:func:`playground.seg.paired.mean_map`).
 ``--only K ...`` scores some folds alone (a pilot trained on those folds only).
 
 ``--sweep --also DIR/PREFIX ...`` does the same for a per-fold ensemble: fold ``k``'s
@@ -65,7 +67,7 @@ import torch
 from playground.seg import data
 from playground.seg.inference import load_unet
 from playground.seg.nested import SWEEP, sweep
-from playground.seg.paired import paired, print_paired
+from playground.seg.paired import mean_map, paired, print_paired
 from playground.seg.tasks import lgg_report_of, lgg_scores
 
 
@@ -139,9 +141,10 @@ def main(argv: list[str] | None = None) -> None:
                    help="with --sweep: keep each model's probabilities here and reuse them")
     p.add_argument("--only", type=int, nargs="+", default=None, metavar="K",
                    help="score only these folds (a pilot trained on some folds)")
-    p.add_argument("--against", default=None, metavar="DIR/PREFIX",
+    p.add_argument("--against", nargs="+", default=None, metavar="DIR/PREFIX",
                    help="also score these fold models the same way and print the paired per-patient "
-                        "difference (this run minus them) with a bootstrap 95%% interval")
+                        "difference (this run minus them) with a bootstrap 95%% interval; with several "
+                        "sets, against their per-patient mean")
     args = p.parse_args(argv)
     for flag, given in (("--also", args.also), ("--cache", args.cache)):
         if given and not args.sweep:
@@ -168,10 +171,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"nested (choice made on the other folds): {r['nested_cv_patient_dice']:.3f}; "
               f"choices {r['nested_choices']}")
         if args.against:
-            ref = Path(args.against)
-            other = sweep(ref.parent, args.folds, ref.name, args.data_dir, args.flair_only, grid=grid,
-                          neighbours=not args.single_slice, cache=cache)
-            print_paired(paired(r["patient_dice"], other["patient_dice"]), f"{args.against} (nested the same way)")
+            maps = []
+            for ref in map(Path, args.against):
+                other = sweep(ref.parent, args.folds, ref.name, args.data_dir, args.flair_only, grid=grid,
+                              neighbours=not args.single_slice, cache=cache)
+                print(f"{ref}: nested {other['nested_cv_patient_dice']:.3f}")
+                maps.append(other["patient_dice"])
+            print_paired(paired(r["patient_dice"], mean_map(maps)),
+                         f"{_refs(args.against)} (nested the same way)")
         print(f"evaluated in {time.time() - t0:.1f} s")
         return
     only = None if args.only is None else tuple(args.only)
@@ -195,14 +202,22 @@ def main(argv: list[str] | None = None) -> None:
     print(f"test (10 patients): mean of the fold models {r['test_mean_of_folds']:.3f}; ensemble of the "
           f"{len(r['folds'])} fold models {r['test_ensemble']['patient_dice_3d']:.3f}")
     if args.against:
-        ref = Path(args.against)
-        other = report(ref.parent, args.folds, ref.name, flair_only=args.flair_only, lcc=args.lcc, only=only, d=d,
-                       neighbours=not args.single_slice)
-        r["paired_against"] = {"models": args.against,
-                               **paired(r["cv_patient_dice_each"], other["cv_patient_dice_each"])}
-        print_paired(r["paired_against"], args.against)
+        maps = []
+        for ref in map(Path, args.against):
+            other = report(ref.parent, args.folds, ref.name, flair_only=args.flair_only, lcc=args.lcc, only=only,
+                           d=d, neighbours=not args.single_slice)
+            print(f"{ref}: cross-validated per-patient Dice {other['cv_patient_dice']:.3f}")
+            maps.append(other["cv_patient_dice_each"])
+        r["paired_against"] = {"models": args.against[0] if len(args.against) == 1 else args.against,
+                               **paired(r["cv_patient_dice_each"], mean_map(maps))}
+        print_paired(r["paired_against"], _refs(args.against))
     print(json.dumps(r, indent=1))
     print(f"evaluated in {time.time() - t0:.1f} s")
+
+
+def _refs(against: list[str]) -> str:
+    """How the reference is named in the paired line: one set, or the mean of several."""
+    return against[0] if len(against) == 1 else "the per-patient mean of " + ", ".join(against)
 
 
 if __name__ == "__main__":

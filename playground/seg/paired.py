@@ -33,6 +33,20 @@ def paired(a: dict[str, float], b: dict[str, float], n_boot: int = 10_000, seed:
             "sign_p": sign_test(int((diff > 0).sum()), int((diff < 0).sum()))}
 
 
+def mean_map(maps: list[dict[str, float]]) -> dict[str, float]:
+    """Per-patient mean of several per-patient Dice maps, ``m_p = (1/R) Σ_r d_{r,p}``.
+
+    Several runs (seeds) of one recipe averaged patient by patient: a reference with less
+    run-to-run noise than one run. Every map must hold the same patients."""
+    if not maps:
+        raise ValueError("mean_map needs at least one per-patient map")
+    keys = set(maps[0])
+    for m in maps[1:]:
+        if set(m) != keys:
+            raise ValueError(f"the maps cover different patients: {sorted(keys ^ set(m))[:5]}")
+    return {p: float(np.mean([m[p] for m in maps])) for p in sorted(keys)}
+
+
 def sign_test(wins: int, losses: int) -> float:
     """Two-sided exact sign test: ``min(1, 2 * sum_{i <= k} C(n, i) / 2^n)`` with ``n = wins +
     losses`` and ``k = min(wins, losses)``; 1.0 when ``n = 0``."""
