@@ -6,8 +6,9 @@ A pool of ``N`` items keeps a score ``s_i`` per item, the running loss of its la
     p_i = (1 - m) / N + m * s_i / Σ_j s_j
 
 so every item keeps at least ``(1 - m)`` of its uniform share, and the hard ones get up to the
-whole mined share ``m`` (online hard-example mining over a whole pool, as Loshchilov & Hutter's
-"online batch selection" ranks a dataset by its latest losses). After a visit,
+whole mined share ``m``. This is online hard-example mining over the whole pool, close to
+Loshchilov & Hutter's "online batch selection" (2015), which draws by the rank of each item's
+latest loss where this draws in proportion to it. After a visit,
 
     s_i <- (1 - β) s_i + β * loss_i
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from playground.seg import augment, data, metrics, mining, postprocess, scenes
+from playground.seg import augment, balance, data, metrics, mining, postprocess, scenes
 from playground.weights import file_hash
 
 WEIGHT_NAMES = {"lgg": "seg_unet_lgg", "em": "seg_unet_em", "digits": "seg_unet_digits"}
@@ -163,7 +163,8 @@ def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
              fold: tuple[int, int] | None = None, modality_dropout: bool = False,
              dice_per_image: bool = False, dice_empty: bool = False, context: bool = False,
-             lesion_fade: bool = False, hard_mining: bool = False) -> Task:
+             lesion_fade: bool = False, hard_mining: bool = False,
+             patient_balanced: bool = False) -> Task:
     """LGG FLAIR abnormality, 128x128, split by patient (41 train / 5 val / 10 test).
 
     ``channel_gain``: also scale half the training samples' channels by random gains in
@@ -182,7 +183,12 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     ``hard_mining``: draw the tumour and the tumour-free halves of each batch from a
     :class:`mining.HardPool` each, scored by every slice's last losses (:func:`loss_per_image`,
     fed back through :attr:`Task.feedback`), so the slices the network gets wrong come up more.
+    ``patient_balanced``: draw each half of the batch patient by patient
+    (:class:`balance.PatientPool`: a patient uniformly, then one of its slices), so every patient
+    is seen as often, as the per-patient Dice weighs it.
     """
+    if hard_mining and patient_balanced:
+        raise ValueError("hard_mining and patient_balanced are two different samplers: pick one")
     if dice_empty and not dice_per_image:
         raise ValueError("dice_empty needs dice_per_image")
     d = data.load_lgg(data_root)
@@ -191,12 +197,16 @@ def lgg_task(data_root: str | None = None, channel_gain: bool = False,
     has = d.masks[tr].reshape(len(tr), -1).any(1)
     pos, neg = tr[has], tr[~has]
     pools = (mining.HardPool(len(pos)), mining.HardPool(len(neg))) if hard_mining else None
+    by_patient = (balance.PatientPool(d.patients[pos]), balance.PatientPool(d.patients[neg])) \
+        if patient_balanced else None
     last: dict[str, object] = {}  # the last batch's pool items and labels, for the feedback
 
     def draw(g: torch.Generator, k: int, which: int, of: np.ndarray) -> np.ndarray:
-        if pools is None:
-            return torch.randint(0, len(of), (k,), generator=g).numpy()
-        return pools[which].draw(g, k)
+        if pools is not None:
+            return pools[which].draw(g, k)
+        if by_patient is not None:
+            return by_patient[which].draw(g, k)
+        return torch.randint(0, len(of), (k,), generator=g).numpy()
 
     def sample(g: torch.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         # Half the batch from tumour slices: they are a third of the data and carry the signal.

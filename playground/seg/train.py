@@ -51,7 +51,7 @@ AUGMENT = {  # what each task's sampler does (playground/seg/tasks.py)
 }
 CODE = ("playground/seg/unet.py", "playground/seg/tasks.py", "playground/seg/data.py",
         "playground/seg/scenes.py", "playground/seg/augment.py", "playground/seg/metrics.py",
-        "playground/seg/train.py", "playground/seg/mining.py")
+        "playground/seg/train.py", "playground/seg/mining.py", "playground/seg/balance.py")
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int = 50, time_frac: float = 0.0) -> float:
@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
                         "median by a random fraction in [0, 0.6] (augment.lesion_fade)")
     p.add_argument("--hard-mining", action="store_true",
                    help="LGG: draw the slices with the highest recent loss more often (seg.mining.HardPool)")
+    p.add_argument("--patient-balanced", action="store_true",
+                   help="LGG: draw a patient uniformly, then one of its slices (seg.balance.PatientPool)")
     p.add_argument("--fold", type=int, default=None,
                    help="LGG only: train on cross-validation fold K of --folds (data.lgg_cv_split)")
     p.add_argument("--folds", type=int, default=5)
@@ -183,6 +185,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--lesion-fade applies to --task lgg only")
     if args.hard_mining and args.task != "lgg":
         raise SystemExit("--hard-mining applies to --task lgg only")
+    if args.patient_balanced and args.task != "lgg":
+        raise SystemExit("--patient-balanced applies to --task lgg only")
+    if args.patient_balanced and args.hard_mining:
+        raise SystemExit("--patient-balanced and --hard-mining are two samplers: pick one")
     opts = {**({"channel_gain": True} if args.channel_gain else {}),
             **({"modality_dropout": True} if args.modality_dropout else {}),
             **({"fold": (args.fold, args.folds)} if args.fold is not None else {}),
@@ -190,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
             **({"dice_empty": True} if args.dice_empty else {}),
             **({"context": True} if args.context else {}),
             **({"lesion_fade": True} if args.lesion_fade else {}),
-            **({"hard_mining": True} if args.hard_mining else {})}
+            **({"hard_mining": True} if args.hard_mining else {}),
+            **({"patient_balanced": True} if args.patient_balanced else {})}
     task = TASKS[args.task](args.data_dir, **opts)
     if ctx.is_main:
         print(f"[data] {task.dataset} (loaded in {time.time() - t0:.1f}s)")
@@ -238,7 +245,10 @@ def main(argv: list[str] | None = None) -> None:
                  "tumour samples" if args.lesion_fade else ""),
               **({"sampling": "hard-example mining: each half of the batch drawn with p_i = 0.5/N + 0.5 s_i/Σs, "
                               "s_i <- 0.5 s_i + 0.5 loss_i after each visit (seg.mining.HardPool)"}
-                 if args.hard_mining else {})}
+                 if args.hard_mining else {}),
+              **({"sampling": "patient-balanced: each half of the batch draws a patient uniformly, then one of "
+                              "its slices, P = 1/(Q n_q) (seg.balance.PatientPool)"}
+                 if args.patient_balanced else {})}
     curves: dict[str, list] = {"step": [], "loss": [], "val_step": [], "val": []}
 
     def save(metrics: dict, complete: bool, steps_done: int, seconds: float,
