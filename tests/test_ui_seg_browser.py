@@ -88,3 +88,9 @@ def test_upload_mri_slice_and_see_overlay(page, app_url: str, tmp_path: Path) ->
     page.wait_for_function("() => !document.querySelector('#seg-features img')"
                            " && !document.querySelector('#seg-overlay img')", timeout=30_000)
     screenshot(page, "seg_bad_upload_cleared")
+    # and the tab recovers: the slice again gives its overlay and feature maps
+    page.locator("#seg-upload input[type=file]").set_input_files(str(slice_png))
+    page.wait_for_selector("#seg-upload img", timeout=30_000)
+    page.locator("#seg-run").click()
+    page.wait_for_selector("#seg-overlay img", timeout=60_000)
+    page.wait_for_selector("#seg-features img", timeout=60_000)
