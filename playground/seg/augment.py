@@ -159,9 +159,10 @@ def lesion_fade(x: torch.Tensor, y: torch.Tensor, g: torch.Generator, channels: 
     becomes ``x_c - a * s * (x_c - m_c)`` with ``a ~ U(0, strength)``. ``m_c`` is the median of
     ``x_c`` over the brain outside the mask (pixels of the reference channel ``channels[0]`` above
     ``brain_min``, :data:`data.BRAIN_FLAIR_MIN` of 255 by default), and ``s`` a soft copy of the
-    mask (dilated 3x3, then a 5x5 box blur) that is zero off the brain. A lesion of contrast ``k = x / m`` keeps ``1 + (1 - a)(k - 1)``; at
-    ``a = 0.6`` the LGG median of 1.58 becomes 1.23, the contrast of the tumours the recipe misses
-    (``playground.seg.difficulty``). The label stays: the tumour is still there, only fainter.
+    mask (dilated 3x3, then a 5x5 box blur) that is zero off the brain. A lesion of contrast
+    ``k = x / m`` keeps ``1 + (1 - a)(k - 1)``; at ``a = 0.6`` the LGG median of 1.58 becomes 1.23,
+    the contrast of the tumours the recipe misses (``playground.seg.difficulty``). The label
+    stays: the tumour is still there, only fainter.
     """
     if not (0 <= p <= 1 and 0 <= strength < 1):
         raise ValueError(f"lesion_fade needs p in [0, 1] and strength in [0, 1), got p={p}, strength={strength}")

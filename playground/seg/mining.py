@@ -21,11 +21,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+MINED = 0.5  # m: the share of each draw given by the scores
+BETA = 0.5  # β: how far one visit moves a score toward its new loss
+
 
 class HardPool:
     """Scores and draws over ``n`` items (indices ``0 .. n-1``)."""
 
-    def __init__(self, n: int, mined: float = 0.5, beta: float = 0.5, init: float = 1.0) -> None:
+    def __init__(self, n: int, mined: float = MINED, beta: float = BETA, init: float = 1.0) -> None:
         if n < 1:
             raise ValueError(f"a pool needs at least 1 item, got {n}")
         if not 0.0 <= mined <= 1.0:

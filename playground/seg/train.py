@@ -36,6 +36,7 @@ import torch
 from tqdm import tqdm
 
 from playground import distributed, weights
+from playground.seg import mining
 from playground.seg.tasks import LGG_CONTEXT_CHANNELS, TASKS, WEIGHT_NAMES
 from playground.seg.unet import CONFIGS, UNet
 
@@ -243,8 +244,9 @@ def main(argv: list[str] | None = None) -> None:
                  if args.context else "")
               + (" + lesion fade: FLAIR in the mask pulled toward the brain median by U(0, 0.6) on half the "
                  "tumour samples" if args.lesion_fade else ""),
-              **({"sampling": "hard-example mining: each half of the batch drawn with p_i = 0.5/N + 0.5 s_i/Σs, "
-                              "s_i <- 0.5 s_i + 0.5 loss_i after each visit (seg.mining.HardPool)"}
+              **({"sampling": f"hard-example mining: each half of the batch drawn with p_i = {1 - mining.MINED:g}/N + "
+                              f"{mining.MINED:g} s_i/Σs, s_i <- {1 - mining.BETA:g} s_i + {mining.BETA:g} loss_i after "
+                              "each visit (seg.mining.HardPool)"}
                  if args.hard_mining else {}),
               **({"sampling": "patient-balanced: each half of the batch draws a patient uniformly, then one of "
                               "its slices, P = 1/(Q n_q) (seg.balance.PatientPool)"}
