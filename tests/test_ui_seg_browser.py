@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from playground.digits.strokes import Placement, densify, digit_strokes
+from playground.digits.strokes import Placement, digit_strokes, draw_on_page
 from playground.seg import view
 from playground.ui.segmentation import CANVAS
 from tests.conftest import screenshot
@@ -21,33 +21,12 @@ def open_tab(page, app_url: str, sub: str) -> None:  # noqa: ANN001
     page.get_by_role("tab", name=sub).click()
 
 
-def canvas_origin(page) -> tuple[float, float, float]:  # noqa: ANN001
-    """Page coordinates of the (512x256) canvas's top-left pixel and its zoom."""
-    box = page.locator(f"{PAD} canvas").first.bounding_box()
-    text = page.locator(PAD).inner_text()
-    pct = [int(t[:-1]) for t in text.split() if t.endswith("%") and t[:-1].isdigit()]
-    zoom = pct[0] / 100 if pct else min(box["width"] / CANVAS[0], box["height"] / CANVAS[1])
-    return (box["x"] + (box["width"] - CANVAS[0] * zoom) / 2,
-            box["y"] + (box["height"] - CANVAS[1] * zoom) / 2, zoom)
-
-
-def draw(page, strokes) -> None:  # noqa: ANN001
-    x0, y0, zoom = canvas_origin(page)
-    for stroke in strokes:
-        pts = densify(stroke, 5.0)
-        page.mouse.move(x0 + pts[0][0] * zoom, y0 + pts[0][1] * zoom)
-        page.mouse.down()
-        for x, y in pts[1:]:
-            page.mouse.move(x0 + x * zoom, y0 + y * zoom)
-        page.mouse.up()
-
-
 def test_draw_two_digits_and_see_two_instances(page, app_url: str) -> None:  # noqa: ANN001
     open_tab(page, app_url, "Taxonomy canvas")
     page.wait_for_selector(f'{PAD} button[aria-label="Brush"].highlight', timeout=30_000)
     strokes = digit_strokes(1, Placement(cx=150, cy=128, height=150)) + \
         digit_strokes(7, Placement(cx=360, cy=128, height=150))
-    draw(page, strokes)
+    draw_on_page(page, PAD, strokes, canvas=CANVAS)
     page.wait_for_timeout(500)
     page.locator("#seg-scene-run").click()
     summary = page.locator("#seg-scene-summary")

@@ -113,17 +113,24 @@ def random_placement(rng: np.random.Generator, canvas: int = 280) -> tuple[Place
 
 # ---- drawing on the real sketchpad in a browser (duck-typed Playwright ``page``; no import) ----
 
-def canvas_origin(page, selector: str, canvas: int = 280) -> tuple[float, float, float]:  # noqa: ANN001
-    """Page coordinates of the canvas's top-left pixel and its zoom (from the toolbar's "132%")."""
+def canvas_origin(page, selector: str, canvas: int | tuple[int, int] = 280,  # noqa: ANN001
+                  ) -> tuple[float, float, float]:
+    """Page coordinates of the canvas's top-left pixel and its zoom (from the toolbar's "132%").
+
+    ``canvas`` is the canvas size in pixels: one side for a square one, or ``(width, height)``.
+    Without a zoom figure the canvas fits its box: ``zoom = min(box_w / width, box_h / height)``,
+    centred, so the origin is ``box_x + (box_w - width * zoom) / 2`` (and the same for y).
+    """
+    width, height = (canvas, canvas) if isinstance(canvas, int) else canvas
     box = page.locator(f"{selector} canvas").first.bounding_box()
     text = page.locator(selector).inner_text()
     pct = [int(t[:-1]) for t in text.split() if t.endswith("%") and t[:-1].isdigit()]
-    zoom = pct[0] / 100 if pct else min(box["width"], box["height"]) / canvas
-    return box["x"] + (box["width"] - canvas * zoom) / 2, box["y"] + (box["height"] - canvas * zoom) / 2, zoom
+    zoom = pct[0] / 100 if pct else min(box["width"] / width, box["height"] / height)
+    return box["x"] + (box["width"] - width * zoom) / 2, box["y"] + (box["height"] - height * zoom) / 2, zoom
 
 
-def draw_on_page(page, selector: str, strokes: list[Stroke], canvas: int = 280,  # noqa: ANN001
-                 step: float = 5.0) -> None:
+def draw_on_page(page, selector: str, strokes: list[Stroke],  # noqa: ANN001
+                 canvas: int | tuple[int, int] = 280, step: float = 5.0) -> None:
     """Press, move and release the real mouse along each stroke (canvas pixels)."""
     x0, y0, zoom = canvas_origin(page, selector, canvas)
     for stroke in strokes:
@@ -133,4 +140,3 @@ def draw_on_page(page, selector: str, strokes: list[Stroke], canvas: int = 280, 
         for x, y in pts[1:]:
             page.mouse.move(x0 + x * zoom, y0 + y * zoom)
         page.mouse.up()
-
