@@ -3,7 +3,9 @@
 Run: ``python bench/seg_bench.py [--n 30]``. Serves the whole app in-process on a free port and
 calls it through ``gradio_client``; prints the server time (``Blocks.process_api``: preprocess +
 model + PNG encoding) and the client's round trip (upload, queue, SSE, downloads), then times
-``playground.seg.view.segment`` directly. Prints figures; asserts nothing.
+``playground.seg.view.segment`` directly, on the upload and on a held-out example (whose slice-
+context model input reads the two neighbouring slices from the data directory). Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def main() -> None:
           f"p95 {percentile(rt, 0.95):.0f} ms")
     print(f"core view.segment 256x256 (n={args.n}): p50 {statistics.median(core):.0f} ms, "
           f"p95 {percentile(core, 0.95):.0f} ms")
+    if src:
+        ex = time_ms(lambda: view.segment(None, "lgg", src[0].name, 0.45), args.n)
+        print(f"core view.segment, held-out example {src[0].name} with its neighbours (n={args.n}): "
+              f"p50 {statistics.median(ex):.0f} ms, p95 {percentile(ex, 0.95):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from playground import weights
-from playground.seg.tasks import WEIGHT_NAMES
+from playground.seg.tasks import LGG_CONTEXT_CHANNELS, WEIGHT_NAMES
 from playground.seg.unet import UNet, UNetConfig
 
 
@@ -41,3 +41,7 @@ def test_shipped_lgg_model_reads_rgb_and_flair_only_slices() -> None:
         r, _ = lgg_scores(model, d, test, flair_only)
         assert r["patient_dice_3d"] == pytest.approx(recorded["patient_dice_3d"], abs=2e-3)
         assert r["patient_dice_3d"] >= (0.70 if flair_only else 0.80)
+    if meta["config"]["in_channels"] == LGG_CONTEXT_CHANNELS:  # slice context: an upload has no neighbours
+        r, _ = lgg_scores(model, d, test, neighbours=False)
+        assert r["patient_dice_3d"] == pytest.approx(meta["metrics"]["test_single_slice"]["patient_dice_3d"], abs=2e-3)
+        assert r["patient_dice_3d"] >= 0.80

@@ -7,7 +7,10 @@ Input preparation (each step is reported in ``notes``):
 - **LGG** was trained on 128x128 RGB slices (pre-contrast, FLAIR, post-contrast) of 256x256
   originals. Any image is resized so that its longer side is 128 (the training scale; a native
   256x256 slice becomes 128x128), predicted, and the probability map is resized back
-  (bilinear). A greyscale image is replicated into the 3 channels (and we say so).
+  (bilinear). A greyscale image is replicated into the 3 channels (and we say so). A model
+  trained with slice context (5 input channels) also gets the FLAIR of the slices below and above
+  (:mod:`playground.seg.slice_context`): read beside a held-out example, the slice's own for an
+  upload.
 - **EM** was trained on 512x512 grey images at native scale. Colour images are converted to grey
   (ITU-R 601-2 luma, PIL's ``convert("L")``); images are run at their size, in 512x512 tiles.
 """
@@ -25,8 +28,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from playground import config, imageio, limits, weights
-from playground.seg import data, metrics
-from playground.seg.tasks import WEIGHT_NAMES
+from playground.seg import data, metrics, slice_context
+from playground.seg.tasks import LGG_CONTEXT_CHANNELS, WEIGHT_NAMES
 from playground.seg.unet import UNet, UNetConfig
 
 DATASETS = {"lgg": "LGG brain MRI: FLAIR abnormality", "em": "EM membranes (ISBI 2012)"}
@@ -126,10 +129,17 @@ def load_truth(path: str | Path | None, shape: tuple[int, int], task: str) -> np
     return a < 128 if task == "em" else a > 127  # EM: membrane is black (0) in the masks
 
 
-def segment(source: Any, task: str, truth_path: str | Path | None = None) -> SegResult:
-    """Predict the mask of one image; add Dice / IoU / pixel error when the truth is known."""
+def segment(source: Any, task: str, truth_path: str | Path | None = None,
+            slice_path: str | Path | None = None) -> SegResult:
+    """Predict the mask of one image; add Dice / IoU / pixel error when the truth is known.
+
+    ``slice_path``: the data-directory file the image is (a held-out LGG example), whose
+    neighbouring slices give a slice-context model its two extra channels."""
     shown, x, notes = prepare(source, task)
     model, _ = load_model(task)
+    if task == "lgg" and model.cfg.in_channels == LGG_CONTEXT_CHANNELS:
+        x, note = slice_context.with_context(x, slice_context.neighbour_paths(slice_path) if slice_path else None)
+        notes.append(note)
     with torch.inference_mode():
         logits = metrics.predict_logits(model, x[None], batch=1, tile=limits.SEG_TILE)
     prob = _resize_prob(metrics.binary_prob(logits)[0], shown.shape[0], shown.shape[1])

@@ -15,7 +15,7 @@ from PIL import Image
 from playground import config, imageio, validate, weights
 from playground.seg import arch_table, inference, scene_views, taxonomy, viz
 from playground.seg.inference import DATASETS
-from playground.seg.tasks import WEIGHT_NAMES
+from playground.seg.tasks import LGG_CONTEXT_CHANNELS, WEIGHT_NAMES
 from playground.seg.unet import CONFIGS
 
 DEFAULT_OPACITY = 0.45
@@ -73,10 +73,12 @@ def model_card(task: str) -> str:
     shown = ", ".join(f"{k} {v:.3f}" for k, v in m.items() if isinstance(v, float))
     c = meta["config"]
     status = "" if meta.get("complete", True) else " (training was cut short: see the metadata)"
+    context = (" 2.5-D input: the 3 sequences plus the FLAIR of the slices below and above (an upload's "
+               "own FLAIR stands in for them)." if task == "lgg" and c["in_channels"] == LGG_CONTEXT_CHANNELS else "")
     return (f"**{DATASETS[task]}**: U-Net depth {c['depth']}, base {c['base']}, "
             f"{'BatchNorm, ' if c['batch_norm'] else ''}padded convs, {meta['param_count']:,} parameters, "
             f"{meta.get('steps_done', '?')} steps in {meta.get('train_seconds', 0) / 60:.1f} min{status}. "
-            f"Held-out test: {shown or 'not recorded'}.")
+            f"Held-out test: {shown or 'not recorded'}.{context}")
 
 
 def segment(image: Any, task: str, example: str | None, opacity: float = DEFAULT_OPACITY) -> tuple:
@@ -90,7 +92,7 @@ def segment(image: Any, task: str, example: str | None, opacity: float = DEFAULT
         source = image
     else:
         raise ValueError("no image: upload one or pick a held-out example")
-    res = inference.segment(source, task, truth_path)
+    res = inference.segment(source, task, truth_path, slice_path=truth_path)
     notes = "\n".join(f"- {n}" for n in res.notes) or "- input used as is"
     metrics = dict(res.metrics) if res.truth is not None else {"note": "ground truth unknown for uploads"}
     metrics["predicted_fraction"] = round(float(res.mask.mean()), 4)
