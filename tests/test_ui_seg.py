@@ -53,6 +53,8 @@ def test_segment_example_has_truth_and_metrics() -> None:
     assert set(metrics) >= {"dice", "iou", "pixel_error"}
     assert 0 <= metrics["dice"] <= 1
     assert state["mask"].shape == (128, 128)
+    assert "neighbouring slices" in notes and "(below)" in notes  # the shipped model takes slice context
+    assert state["x"].shape == (5, 128, 128)
     gallery = ui.seg_features(state)
     caps = [c for _, c in gallery]
     assert any("Skip 0 carries" in c for c in caps) and any("bottleneck" in c for c in caps)
@@ -206,8 +208,10 @@ def test_api_segment(client, lgg_slice: Path) -> None:  # noqa: ANN001
     assert Image.open(mask).size == (128, 128) and truth is not None
     metrics = metrics if isinstance(metrics, dict) else json.loads(metrics)
     assert "dice" in metrics
+    assert "(below)" in notes and "(above)" in notes  # a held-out example gets its neighbours from the data dir
     res = client.predict(handle_file(str(lgg_slice)), "lgg", None, 0.5, api_name="/segment")
     assert Image.open(res[1]).size == (128, 128) and res[2] is None
+    assert "has no neighbouring slices" in res[5]  # an upload: its own FLAIR stands in
 
 
 def test_api_segment_non_image(client, tmp_path: Path) -> None:  # noqa: ANN001
