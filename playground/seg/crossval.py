@@ -16,7 +16,9 @@ same plus ``--context``, the 2.5-D input; ``runs/lgg_ctx/run.sh``. ``runs/lgg_fa
 recipe beside it. ``runs/lgg_s1`` and ``runs/lgg_s2``: the recipe again with ``--seed 1`` and
 ``--seed 2``; ``runs/lgg_s1/run.sh``. ``runs/lgg_hm`` and ``runs/lgg_pb``: the recipe plus
 ``--hard-mining`` or ``--patient-balanced``, five folds at once; ``runs/lgg_hm/run.sh``.
-``runs/lgg_ctx6``: ``--context`` at ``--steps 6000``, five folds at once; ``runs/lgg_ctx6/run.sh``.)
+``runs/lgg_ctx6``: ``--context`` at ``--steps 6000``, five folds at once; ``runs/lgg_ctx6/run.sh``.
+``runs/lgg_ctx6s1``: the same with ``--seed 1``, nice'd beside the shipped model's training;
+``runs/lgg_ctx6s1/run.sh``.)
 
 Then this command scores every fold model on the patients it never saw: its own validation fold
 (the five folds together cover every non-test patient once) and the 10 test patients. It prints
