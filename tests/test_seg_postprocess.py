@@ -194,3 +194,18 @@ def test_seg_train_ema_saves_the_average_and_the_raw_weights(tmp_path, small_lgg
         train.main(["--task", "em", "--dice-per-image", "--assets-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="needs --dice-per-image"):
         train.main(["--task", "lgg", "--dice-empty", "--assets-dir", str(tmp_path)])
+
+
+def test_volume_mask_is_binarize_then_the_largest_3d_component() -> None:
+    rng = np.random.default_rng(3)
+    prob = rng.random((6, 12, 12)).astype(np.float32)
+    patients = np.array(["a", "b", "a", "b", "a", "b"])
+    slices = np.array([3, 1, 1, 2, 2, 3])
+    for t, area in ((0.5, 0), (0.7, 4)):
+        plain = postprocess.binarize(prob, t, area)
+        assert np.array_equal(postprocess.volume_mask(prob, patients, slices, t, area), plain)
+        cut = postprocess.volume_mask(prob, patients, slices, t, area, lcc=True)
+        assert np.array_equal(cut, postprocess.volume_largest_component(plain, patients, slices))
+        assert cut.sum() < plain.sum()  # random noise has many components: the step removes some
+    with pytest.raises(ValueError, match="threshold"):
+        postprocess.volume_mask(prob, patients, slices, 1.0)

@@ -24,11 +24,9 @@ import time
 
 import torch
 
-import numpy as np
-
-from playground.seg import data, metrics, postprocess
+from playground.seg import data
 from playground.seg.inference import load_model
-from playground.seg.tasks import TASKS, lgg_probabilities
+from playground.seg.tasks import TASKS, lgg_probabilities, lgg_report_of
 
 
 def lgg_test_report(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...], flair_only: bool = False,
@@ -36,13 +34,9 @@ def lgg_test_report(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ..
                     neighbours: bool = True) -> dict:
     """:func:`metrics.lgg_report` of ``pids``' slices after the chosen post-processing: mask =
     ``p >= threshold`` where ``p`` is the probability (mirror-averaged with ``tta``), then each
-    patient's largest 3-D component with ``lcc``."""
-    idx = d.subset(pids)
+    patient's largest 3-D component with ``lcc`` (:func:`playground.seg.tasks.lgg_report_of`)."""
     prob = lgg_probabilities(model, d, pids, flair_only, tta, neighbours)
-    pred = postprocess.binarize(prob, threshold)
-    if lcc:
-        pred = postprocess.volume_largest_component(pred, d.patients[idx], d.slices[idx])
-    return metrics.lgg_report(pred.astype(np.float32), d.masks[idx], d.patients[idx])
+    return lgg_report_of(prob, d, d.subset(pids), lcc, threshold)
 
 
 def main(argv: list[str] | None = None) -> None:

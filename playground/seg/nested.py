@@ -27,9 +27,7 @@ SWEEP = {"tta": (False, True), "threshold": (0.4, 0.5, 0.6), "min_area": (0, 16,
 
 def _patient_dice(prob: np.ndarray, gt: np.ndarray, patients: np.ndarray, slices: np.ndarray,
                   threshold: float, min_area: int, lcc: bool) -> dict[str, float]:
-    pred = postprocess.binarize(prob, threshold, min_area)
-    if lcc:
-        pred = postprocess.volume_largest_component(pred, patients, slices)
+    pred = postprocess.volume_mask(prob, patients, slices, threshold, min_area, lcc)
     return {str(pid): metrics.dice(pred[patients == pid], gt[patients == pid])
             for pid in sorted(set(patients.tolist()))}
 

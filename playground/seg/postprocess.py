@@ -96,3 +96,12 @@ def volume_largest_component(pred: np.ndarray, patients: np.ndarray, slices: np.
             raise ValueError(f"patient {pid} has repeated slice numbers")
         out[idx] = largest_component(pred[idx], connectivity=1)
     return out
+
+
+def volume_mask(prob: np.ndarray, patients: np.ndarray, slices: np.ndarray, threshold: float = 0.5,
+                min_area: int = 0, lcc: bool = False) -> np.ndarray:
+    """The predicted tumour (N, H, W) bool of probabilities ``prob`` (N, H, W): :func:`binarize`
+    at ``threshold`` with ``min_area``, then, with ``lcc``, :func:`volume_largest_component` of each
+    patient's volume (slice ``i`` is ``patients[i]``'s slice number ``slices[i]``)."""
+    pred = binarize(prob, threshold, min_area)
+    return volume_largest_component(pred, patients, slices) if lcc else pred

@@ -152,12 +152,12 @@ def lgg_scores(model: torch.nn.Module, d: data.LGGData, pids: tuple[str, ...],
     return lgg_report_of(prob, d, d.subset(pids), lcc), prob
 
 
-def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool = False) -> dict:
-    """:func:`metrics.lgg_report` of probabilities ``prob`` of the slices ``d[idx]``; ``lcc``: of
-    each patient's largest 3-D component of ``prob >= 0.5`` instead."""
-    if lcc:
-        prob = postprocess.volume_largest_component(prob >= 0.5, d.patients[idx], d.slices[idx]).astype(np.float32)
-    return metrics.lgg_report(prob, d.masks[idx], d.patients[idx])
+def lgg_report_of(prob: np.ndarray, d: data.LGGData, idx: np.ndarray, lcc: bool = False,
+                  threshold: float = 0.5) -> dict:
+    """:func:`metrics.lgg_report` of the mask ``prob >= threshold`` of the slices ``d[idx]``; ``lcc``:
+    of each patient's largest 3-D component of it instead (:func:`postprocess.volume_mask`)."""
+    pred = postprocess.volume_mask(prob, d.patients[idx], d.slices[idx], threshold, lcc=lcc)
+    return metrics.lgg_report(pred.astype(np.float32), d.masks[idx], d.patients[idx])
 
 
 def lgg_task(data_root: str | None = None, channel_gain: bool = False,
